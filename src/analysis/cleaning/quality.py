@@ -1,0 +1,79 @@
+"""The ingest ledger: what came in, what was kept, and why anything was not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class TableQuality:
+    """Row accounting of one table.
+
+    ``rows_in == kept + duplicates_removed + quarantined + after_period`` always holds;
+    :attr:`balanced` checks it.
+    """
+
+    name: str
+    files: list[dict] = field(default_factory=list)
+    rows_in: int = 0
+    kept: int = 0
+    duplicates_removed: int = 0
+    quarantined: int = 0
+    after_period: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    orphan_rows: int = 0
+    orphan_customers: int = 0
+    date_column: str | None = None
+    date_min: str | None = None
+    date_max: str | None = None
+    missing: dict[str, int] = field(default_factory=dict)
+    extra_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == (
+            self.kept + self.duplicates_removed + self.quarantined + self.after_period
+        )
+
+    @property
+    def quarantine_share(self) -> float:
+        return self.quarantined / self.rows_in if self.rows_in else 0.0
+
+
+@dataclass
+class QualityReport:
+    """Everything the ingest did, as written to ``quality.json``."""
+
+    source: str
+    period: str
+    period_end: str
+    max_quarantine_share: float
+    mapping: str = "(none)"
+    tables: dict[str, TableQuality] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    ignored_files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        for name, tq in self.tables.items():
+            out["tables"][name]["balanced"] = tq.balanced
+            out["tables"][name]["quarantine_share"] = round(tq.quarantine_share, 6)
+        return out
+
+    def write_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), "utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, d: dict) -> QualityReport:
+        tables = {}
+        for name, t in d.get("tables", {}).items():
+            t = {k: v for k, v in t.items() if k not in ("balanced", "quarantine_share")}
+            tables[name] = TableQuality(**t)
+        rest = {k: v for k, v in d.items() if k != "tables"}
+        return cls(tables=tables, **rest)

@@ -1,0 +1,392 @@
+"""Execute the month's notebooks with papermill and publish their HTML atomically.
+
+Only this module and :mod:`analysis.reporting.html` know about papermill and
+nbconvert. A run builds everything in a hidden folder beside the target and moves
+it into ``<out>/<period>/`` only when every notebook succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+
+from analysis.cleaning.ingest import build_warehouse
+from analysis.exceptions import AnalysisError, ReportError
+from analysis.io.mapping import load_mapping
+from analysis.io.sources import redact_source
+from analysis.period import Period
+
+# Report notebooks run in this order; any other notebook follows alphabetically.
+NOTEBOOK_ORDER = ("data_quality", "segmentation", "churn_survival", "survey_text")
+# Parameters the runner itself sets; a notebook declares the ones it uses.
+RUNNER_PARAMETERS = (
+    "period",
+    "data_path",
+    "mapping_path",
+    "lang",
+    "warehouse",
+    "report_dir",
+    "seed",
+)
+PACKAGES = (
+    "analysis",
+    "pandas",
+    "numpy",
+    "ibis-framework",
+    "duckdb",
+    "sqlglot",
+    "scikit-learn",
+    "lifelines",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+)
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def discover_notebooks(folder: str | Path) -> list[Path]:
+    """Report notebooks in ``folder`` in run order (``exploratory/`` is not searched)."""
+    folder = Path(folder)
+    found = [p for p in folder.glob("*.ipynb") if not p.name.startswith(".")]
+    rank = {name: i for i, name in enumerate(NOTEBOOK_ORDER)}
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
+def read_parameters(path: str | Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its ``parameters``-tagged cell.
+
+    Returns
+    -------
+    dict
+        name -> papermill's description (``inferred_type_name``, ``default``, ``help``).
+
+    Raises
+    ------
+    ReportError
+        When the notebook has no cell tagged ``parameters``.
+    """
+    import papermill
+
+    nb = nbformat.read(str(path), as_version=4)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise ReportError(
+            f"notebook {path} has no cell tagged 'parameters'; add one (View > Cell "
+            "Toolbar > Tags in Jupyter) so the runner can pass the period and data"
+        )
+    return dict(papermill.inspect_notebook(str(path)))
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        return out + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def generated_at() -> str:
+    """Generation time; ``SOURCE_DATE_EPOCH`` pins it (reproducible-build convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        if epoch
+        else dt.datetime.now(tz=dt.UTC)
+    )
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@contextmanager
+def _period_lock(out: Path, period: str):
+    locks = out / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    path = locks / f"{period}.lock"
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise ReportError(
+            f"a report for {period} is already running ({holder}); wait for it to finish"
+        ) from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}")
+    fh.flush()
+    try:
+        yield
+    finally:
+        fh.seek(0)
+        fh.truncate()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def _parse_extra(params: dict | None, declared: dict[str, dict[str, dict]]) -> dict:
+    params = dict(params or {})
+    known = set().union(*(set(d) for d in declared.values())) if declared else set()
+    for name in params:
+        if name in RUNNER_PARAMETERS:
+            raise ReportError(f"parameter '{name}' is set by the runner; use its own option")
+        if name not in known:
+            raise ReportError(
+                f"unknown parameter '{name}': no notebook declares it (declared: "
+                f"{', '.join(sorted(known - set(RUNNER_PARAMETERS))) or 'none'})"
+            )
+    return params
+
+
+def run_report(
+    *,
+    period: str,
+    data: str | Path,
+    mapping: str | Path | None = None,
+    lang: str = "zh",
+    out: str | Path = "reports",
+    notebooks: str | Path | None = None,
+    params: dict | None = None,
+    max_quarantine_share: float | None = None,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Run the monthly report for one period.
+
+    Parameters
+    ----------
+    period : str
+        ``YYYY-MM`` or ``last``.
+    data : str or Path
+        A folder of CSV/Excel/Parquet files or a database URL.
+    mapping : path or name, optional
+        Header mapping (see :mod:`analysis.io.mapping`).
+    lang : {"zh", "en"}
+        Language of the reports.
+    out : path
+        Reports folder; the result goes to ``<out>/<period>/``.
+    notebooks : path, optional
+        Folder of report notebooks; default the project's ``notebooks/``.
+    params : dict, optional
+        Extra notebook parameters; every name must be declared by some notebook.
+    seed : int
+        Passed to notebooks that declare ``seed``.
+
+    Returns
+    -------
+    Path
+        ``<out>/<period>/index.html``.
+    """
+    from analysis.reporting.html import (
+        render_notebook_html,
+        render_period_index,
+        render_reports_index,
+    )
+
+    if lang not in ("zh", "en"):
+        raise ReportError(f"lang must be 'zh' or 'en', not '{lang}'")
+    per = Period.parse(period)
+    out = Path(out).resolve()
+    nb_dir = Path(notebooks) if notebooks else PROJECT_ROOT / "notebooks"
+    nbs = discover_notebooks(nb_dir)
+    if not nbs:
+        raise ReportError(f"no notebooks found in {nb_dir}")
+    declared = {nb.stem: read_parameters(nb) for nb in nbs}
+    extra = _parse_extra(params, declared)
+    load_mapping(mapping)  # fail on a bad mapping before anything runs
+    shown_source = redact_source(data)
+    data_arg = str(Path(data).resolve()) if "://" not in str(data) else str(data)
+
+    out.mkdir(parents=True, exist_ok=True)
+    with _period_lock(out, str(per)):
+        build = out / f".build-{per}-{os.getpid()}"
+        shutil.rmtree(build, ignore_errors=True)
+        (build / "exports").mkdir(parents=True)
+        work = build / "_work"
+        timings: dict[str, float] = {}
+        t_start = time.perf_counter()
+        try:
+            log(f"[ingest] {shown_source} -> period {per} (to {per.end})")
+            t0 = time.perf_counter()
+            quality = build_warehouse(
+                data_arg,
+                period=per,
+                mapping=mapping,
+                warehouse=work / "warehouse.duckdb",
+                quarantine_dir=build / "quarantine",
+                max_quarantine_share=max_quarantine_share,
+            )
+            quality.write_json(build / "quality.json")
+            timings["ingest"] = round(time.perf_counter() - t0, 2)
+            log(f"[ingest] done in {timings['ingest']:.1f} s")
+            common = {
+                "period": str(per),
+                "data_path": shown_source,
+                "mapping_path": str(mapping or ""),
+                "lang": lang,
+                "warehouse": str(work / "warehouse.duckdb"),
+                "report_dir": str(build),
+                "seed": seed,
+                **extra,
+            }
+            executed = []
+            for i, nb in enumerate(nbs, 1):
+                t0 = time.perf_counter()
+                target = work / f"{nb.stem}.ipynb"
+                wanted = {k: v for k, v in common.items() if k in declared[nb.stem]}
+                _execute(nb, target, wanted, cwd=nb_dir, out=out, period=str(per), build=build)
+                timings[nb.stem] = round(time.perf_counter() - t0, 2)
+                log(f"[{i}/{len(nbs)}] {nb.stem}: {timings[nb.stem]:.1f} s")
+                executed.append(target)
+
+            stamp = generated_at()
+            window = _data_window(quality.to_dict())
+            pages = []
+            for target in executed:
+                nb = nbformat.read(str(target), as_version=4)
+                title = _title(nb) or target.stem
+                render_notebook_html(
+                    target,
+                    build / f"{target.stem}.html",
+                    title=title,
+                    period=str(per),
+                    data_window=window,
+                    lang=lang,
+                    generated_at=stamp,
+                )
+                shutil.copy2(target, build / target.name)
+                pages.append(
+                    {"file": f"{target.stem}.html", "title": title, "seconds": timings[target.stem]}
+                )
+            render_period_index(
+                build,
+                period=str(per),
+                pages=pages,
+                quality=quality.to_dict(),
+                lang=lang,
+                generated_at=stamp,
+            )
+            timings["total"] = round(time.perf_counter() - t_start, 2)
+            manifest = {
+                "period": str(per),
+                "period_start": per.start.isoformat(),
+                "period_end": per.end.isoformat(),
+                "generated_at": stamp,
+                "parameters": {**{k: v for k, v in common.items() if k not in
+                                  ("warehouse", "report_dir")}, "max_quarantine_share":
+                               quality.max_quarantine_share},
+                "notebooks": [nb.name for nb in nbs],
+                "inputs": {
+                    name: {"files": tq.files, "rows_in": tq.rows_in, "kept": tq.kept}
+                    for name, tq in quality.tables.items()
+                },
+                "versions": _versions(),
+                "git_commit": _git_commit(),
+                "seconds": timings,
+            }
+            (build / "manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
+            )
+            shutil.rmtree(work)
+            final = _publish(build, out / str(per))
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+    render_reports_index(out, lang=lang, generated_at=generated_at())
+    log(f"[done] {final / 'index.html'} in {timings['total']:.1f} s")
+    return final / "index.html"
+
+
+def _execute(nb: Path, target: Path, parameters: dict, *, cwd, out, period, build) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(nb),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        failed = out / "_failed" / f"{period}-{dt.datetime.now():%Y%m%dT%H%M%S}"
+        failed.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, failed / nb.name)
+        for name in ("quality.json",):
+            if (build / name).exists():
+                shutil.copy2(build / name, failed / name)
+        raise ReportError(
+            f"notebook {nb.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The executed notebook with the error is {failed / nb.name}; "
+            "the published report was not changed"
+        ) from None
+    except AnalysisError:
+        raise
+    except Exception as exc:  # kernel died, nbclient timeout, ...
+        raise ReportError(f"notebook {nb.name} could not run: {exc}") from None
+
+
+def _publish(build: Path, final: Path) -> Path:
+    """Replace ``final`` by ``build`` with two renames; an old report is restored on error."""
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    try:
+        build.rename(final)
+    except OSError:
+        if old.exists():
+            old.rename(final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _title(nb) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+def _data_window(quality: dict) -> str:
+    t = quality.get("tables", {}).get("transactions", {})
+    lo, hi = t.get("date_min"), t.get("date_max")
+    return f"{lo} – {hi}" if lo and hi else "–"
