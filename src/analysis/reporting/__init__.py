@@ -1,0 +1,1 @@
+"""Report runner and presentation: papermill execution, offline HTML, indexes."""
