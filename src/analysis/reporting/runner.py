@@ -291,14 +291,6 @@ def run_report(
                 pages.append(
                     {"file": f"{target.stem}.html", "title": title, "seconds": timings[target.stem]}
                 )
-            render_period_index(
-                build,
-                period=str(per),
-                pages=pages,
-                quality=quality.to_dict(),
-                lang=lang,
-                generated_at=stamp,
-            )
             timings["total"] = round(time.perf_counter() - t_start, 2)
             manifest = {
                 "period": str(per),
@@ -319,6 +311,14 @@ def run_report(
             }
             (build / "manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"
+            )
+            render_period_index(
+                build,
+                period=str(per),
+                pages=pages,
+                quality=quality.to_dict(),
+                lang=lang,
+                generated_at=stamp,
             )
             shutil.rmtree(work)
             final = _publish(build, out / str(per))
