@@ -161,6 +161,7 @@ def compute_monthly_volume(table, date_col: str, amount_col: str | None = None):
         Columns ``month`` (first day), ``rows`` and, with ``amount_col``, ``net_amount``
         and ``refund_share`` (refunds' absolute value over gross sales).
     """
+    table = table.filter(table[date_col].notnull())
     month = table[date_col].truncate("M").name("month")
     metrics = {"rows": table.count()}
     if amount_col:
@@ -169,8 +170,7 @@ def compute_monthly_volume(table, date_col: str, amount_col: str | None = None):
         metrics["refunds"] = (amt < 0).ifelse(-amt, 0).sum()
         metrics["gross"] = (amt > 0).ifelse(amt, 0).sum()
     out = (
-        table.filter(table[date_col].notnull())
-        .group_by(month)
+        table.group_by(month)
         .aggregate(**metrics)
         .order_by("month")
         .execute()

@@ -77,15 +77,19 @@ def read_parameters(path: str | Path) -> dict[str, dict]:
     ReportError
         When the notebook has no cell tagged ``parameters``.
     """
-    import papermill
-
     nb = nbformat.read(str(path), as_version=4)
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ReportError(
             f"notebook {path} has no cell tagged 'parameters'; add one (View > Cell "
             "Toolbar > Tags in Jupyter) so the runner can pass the period and data"
         )
-    return dict(papermill.inspect_notebook(str(path)))
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+
+    nb = load_notebook_node(str(path))  # adds the metadata papermill expects
+    # inspect_notebook() insists on kernelspec metadata; the report kernel is python3.
+    params = _infer_parameters(nb, name="python3", language="python")
+    return {p.name: p._asdict() for p in params}
 
 
 def _git_commit() -> str | None:
@@ -288,9 +292,8 @@ def run_report(
                     generated_at=stamp,
                 )
                 shutil.copy2(target, build / target.name)
-                pages.append(
-                    {"file": f"{target.stem}.html", "title": title, "seconds": timings[target.stem]}
-                )
+                # Timings live in manifest.json so that reruns give identical pages.
+                pages.append({"file": f"{target.stem}.html", "title": title})
             timings["total"] = round(time.perf_counter() - t_start, 2)
             manifest = {
                 "period": str(per),
@@ -340,6 +343,7 @@ def _execute(nb: Path, target: Path, parameters: dict, *, cwd, out, period, buil
             str(target),
             parameters=parameters,
             kernel_name="python3",
+            language="python",
             cwd=str(cwd),
             progress_bar=False,
             log_output=False,
