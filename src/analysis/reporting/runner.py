@@ -27,6 +27,7 @@ from analysis.exceptions import AnalysisError, ReportError
 from analysis.io.mapping import load_mapping
 from analysis.io.sources import redact_source
 from analysis.period import Period
+from analysis.reporting.customers import assemble_customer_export
 
 # Report notebooks run in this order; any other notebook follows alphabetically.
 NOTEBOOK_ORDER = ("data_quality", "segmentation", "churn_survival", "survey_text")
@@ -276,6 +277,7 @@ def run_report(
                 log(f"[{i}/{len(nbs)}] {nb.stem}: {timings[nb.stem]:.1f} s")
                 executed.append(target)
 
+            assemble_customer_export(build)
             stamp = generated_at()
             window = _data_window(quality.to_dict())
             pages = []
