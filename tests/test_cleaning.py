@@ -320,3 +320,32 @@ def test_bad_mapping_is_a_clear_error(tmp_path, yaml_text, message):
     p.write_text(yaml_text)
     with pytest.raises(ConfigError, match=message):
         load_mapping(p)
+
+
+def test_planted_defects_of_the_sample_are_all_found(tmp_path):
+    """The sample plants duplicates, conflicts, missing ids, bad amounts, odd formats."""
+    import json
+
+    from analysis.cleaning import build_warehouse
+    from analysis.sample import write_sample
+
+    truth = write_sample(tmp_path / "sample", n_customers=2000)
+    truth = json.loads((tmp_path / "sample" / "truth.json").read_text())
+    report = build_warehouse(tmp_path / "sample", period="2026-10",
+                             warehouse=tmp_path / "w.duckdb", quarantine_dir=tmp_path / "q")
+    _assert_balanced(report)
+    d = truth["defects"]
+    t = report.tables["transactions"]
+    assert t.duplicates_removed == d["exact_duplicate_rows"]
+    assert t.quarantined == d["quarantined_rows"]
+    assert t.reasons == {
+        "order_id: conflicting duplicate rows": d["conflicting_rows"],
+        "customer_id: missing": d["missing_customer_id"],
+        "amount: unparsable number": d["unparsable_amount"],
+    }
+    assert t.orphan_rows == d["unknown_customer_rows"]
+    for name, n in truth["rows_after_period_end"].items():
+        assert report.tables[name].after_period == n, name
+    q = pd.read_csv(tmp_path / "q" / "transactions.csv", dtype=str, encoding="utf-8-sig")
+    planted = set(d["order_ids"]["missing_customer_id"]) | set(d["order_ids"]["unparsable_amount"])
+    assert planted <= set(q["order_id"])
