@@ -248,3 +248,21 @@ def test_reports_index_lists_periods_newest_first(tmp_path):
 def test_reports_index_empty(tmp_path):
     text = render_reports_index(tmp_path / "reports", lang="en", generated_at=GENERATED)
     assert "No reports yet" in text.read_text()
+
+
+def test_stderr_is_left_out_of_the_page(tmp_path):
+    import nbformat
+
+    from analysis.reporting.html import render_notebook_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="Matplotlib is building the font cache"),
+        nbformat.v4.new_output("stream", name="stdout", text="visible result"),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), cell]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    page = render_notebook_html(tmp_path / "n.ipynb", tmp_path / "n.html", title="T", period="2026-10",
+                                data_window="–", lang="en", generated_at="now").read_text()
+    assert "visible result" in page and "font cache" not in page

@@ -236,6 +236,14 @@ def _normalise_notebook(nb, title: str):
     nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)  # cell ids exist from 4.5
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"
+        if cell.get("outputs"):
+            # stderr (library warnings, font-cache notices) is for the analyst, who has
+            # the executed notebook; stakeholders get the results. Errors fail the run.
+            cell["outputs"] = [
+                o
+                for o in cell["outputs"]
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
         for key in _VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
     for key in _VOLATILE_NB_METADATA:
