@@ -14,7 +14,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 
-from analysis.cleaning.parse import parse_date, parse_number
+from analysis.cleaning.parse import date_problem, number_problem, parse_date, parse_number
 from analysis.cleaning.quality import QualityReport, TableQuality
 from analysis.exceptions import DataValidationError
 from analysis.io.mapping import Mapping, TableMapping, load_mapping
@@ -189,43 +189,46 @@ def clean_table(
     # 1. exact duplicates (identical in every column), first occurrence kept
     dup_rank = ibis.row_number().over(group_by=[t[c] for c in cols], order_by=t._row)
 
-    # 2. parse and check each row
+    # 2. parse (materialised once), then check each row against the parsed values
     parsed: dict[str, ir.Value] = {}
-    problems: list[ir.StringValue] = []
-    for c in spec.not_null:
-        problems.append(t[c].isnull().ifelse(f"{c}: missing", ibis.null("string")))
+    flags: dict[str, ir.Value] = {}
     for c in spec.dates:
         if c in cols:
-            value, problem = parse_date(t[c], tmap.dates.get(c))
-            parsed[c] = value
-            problems.append(_prefixed(c, problem))
+            parsed[c], flags[f"__amb_{c}"] = parse_date(t[c], tmap.dates.get(c))
     for c in spec.numbers:
         if c in cols:
-            value, problem = parse_number(t[c])
-            parsed[c] = value
-            problems.append(_prefixed(c, problem))
+            parsed[c] = parse_number(t[c])
+    stage = t.mutate(_dup=dup_rank > 0, **{f"{_P}{c}": v for c, v in parsed.items()}, **flags)
+    stage = con.create_table(f"_stage_{spec.name}", stage, overwrite=True)
+
+    problems: list[ir.StringValue] = []
+    for c in spec.not_null:
+        problems.append(stage[c].isnull().ifelse(f"{c}: missing", ibis.null("string")))
+    for c in parsed:
+        if c in spec.dates:
+            p = date_problem(stage[c], stage[f"{_P}{c}"], stage[f"__amb_{c}"])
+        else:
+            p = number_problem(stage[c], stage[f"{_P}{c}"])
+        problems.append(_prefixed(c, p))
     for c, (low, high) in spec.ranges.items():
         if c in parsed:
-            v = parsed[c]
+            v = stage[f"{_P}{c}"]
             bad = v.notnull() & ((v < low) | (v > high) | (v != v.round(0)))
             problems.append(bad.ifelse(f"{c}: not a whole number {low}-{high}", ibis.null("string")))
     for c, allowed in spec.choices.items():
         if c in cols:
-            bad = t[c].notnull() & ~t[c].isin(list(allowed))
+            bad = stage[c].notnull() & ~stage[c].isin(list(allowed))
             problems.append(
                 bad.ifelse(f"{c}: not one of {', '.join(allowed)}", ibis.null("string"))
             )
     if spec.name == "subscriptions" and END_DATE in parsed:
-        bad = parsed[END_DATE] < parsed[START_DATE]
+        bad = stage[f"{_P}{END_DATE}"] < stage[f"{_P}{START_DATE}"]
         problems.append(bad.ifelse("end_date before start_date", ibis.null("string")))
 
     reason = ibis.coalesce(*problems) if len(problems) > 1 else problems[0]
-    stage = t.mutate(
-        _dup=dup_rank > 0,
-        _reason=reason,
-        **{f"{_P}{c}": v for c, v in parsed.items()},
+    stage = con.create_table(
+        f"_stage_{spec.name}", stage.mutate(_reason=reason).drop(*flags), overwrite=True
     )
-    stage = con.create_table(f"_stage_{spec.name}", stage, overwrite=True)
 
     # 3. conflicting duplicates of the key among otherwise good rows
     key = list(tmap.key or spec.key)
@@ -329,30 +332,39 @@ def _mark_key_conflicts(con, stage, name, key, cols, parsed):
 
     Rows that agree once parsed (``2024/3/5`` and ``2024-03-05``) are duplicates
     written two ways; rows that disagree cannot both be right and are quarantined.
+    Only keys that occur more than once are compared, so the cost stays with them.
     """
+    good = stage._reason.isnull() & ~stage._dup & ibis.and_(*[stage[k].notnull() for k in key])
+    g = stage.filter(good)
+    repeated = g.group_by(key).aggregate(_n=g.count()).filter(lambda x: x._n > 1).select(*key)
+    cand = g.semi_join(repeated, key)
     values = [
-        (stage[f"{_P}{c}"] if c in parsed else stage[c]).cast("string").fill_null("␀")
+        (cand[f"{_P}{c}"] if c in parsed else cand[c]).cast("string").fill_null("␀")
         for c in cols
     ]
-    content = ibis.literal("␟").join(values).hash()
-    good = stage._reason.isnull() & ~stage._dup & ibis.and_(*[stage[k].notnull() for k in key])
-    s = stage.mutate(_content=content, _good=good)
-    good_rows = s.filter(s._good)
-    groups = (
-        good_rows.group_by(key)
-        .aggregate(_versions=good_rows._content.nunique(), _n=good_rows.count())
-        .filter(lambda g: g._n > 1)
+    cand = cand.mutate(_content=ibis.literal("␟").join(values).hash())
+    versions = cand.group_by(key).aggregate(_versions=cand._content.nunique())
+    cand = cand.inner_join(versions, key)
+    rank = ibis.row_number().over(group_by=[*[cand[k] for k in key], cand._content],
+                                  order_by=cand._row)
+    flags = cand.select(
+        "_file",
+        "_row",
+        _conflict=cand._versions > 1,
+        _repeat=(cand._versions == 1) & (rank > 0),
     )
-    s = s.left_join(groups, key).select(s, groups._versions)
-    conflict = s._good & (s._versions.fill_null(1) > 1)
-    same_rank = ibis.row_number().over(group_by=[*[s[k] for k in key], s._content], order_by=s._row)
-    repeat = s._good & (s._versions.fill_null(1) == 1) & (same_rank > 0)
+    flags = con.create_table(f"_flags_{name}", flags, overwrite=True)
+    s = stage.left_join(flags, ["_file", "_row"]).select(stage, flags._conflict, flags._repeat)
     label = ", ".join(key)
     s = s.mutate(
-        _reason=conflict.ifelse(f"{label}: conflicting duplicate rows", s._reason),
-        _dup=s._dup | repeat,
-    ).drop("_content", "_good", "_versions")
-    return con.create_table(f"_stage_{name}", s, overwrite=True)
+        _reason=s._conflict.fill_null(False).ifelse(
+            f"{label}: conflicting duplicate rows", s._reason
+        ),
+        _dup=s._dup | s._repeat.fill_null(False),
+    ).drop("_conflict", "_repeat")
+    s = con.create_table(f"_stage_{name}", s, overwrite=True)
+    con.drop_table(f"_flags_{name}", force=True)
+    return s
 
 
 def _count_orphans(con, report: QualityReport) -> None:

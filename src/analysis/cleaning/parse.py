@@ -1,9 +1,10 @@
 """Engine expressions that parse text into dates and numbers.
 
-Each parser returns ``(value, problem)``: the parsed value (NULL when it cannot be
-parsed) and a text expression that is NULL when the input is fine or empty, and
-otherwise says what is wrong. The expressions are plain Ibis, so they compile to
-DuckDB here and to Spark SQL on a Spark backend.
+Each parser returns the parsed value (NULL when it cannot be parsed); the
+``*_problem`` functions then say, per row, what is wrong (NULL when the input is
+fine or empty). Problems are computed from the *materialised* parsed column, so the
+regular expressions run once per row. The expressions are plain Ibis, so they compile
+to DuckDB here and to Spark SQL on a Spark backend.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _iso(y: ir.StringValue, m: ir.StringValue, d: ir.StringValue) -> ir.DateValu
     return text.try_cast("date")
 
 
-def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateValue, ir.StringValue]:
+def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateValue, ir.BooleanValue]:
     """Parse a text column of dates.
 
     Understood: ISO and ``2024/3/5`` (year first), ``2024年3月5日``, ``20240305``,
@@ -53,8 +54,8 @@ def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateVa
     Returns
     -------
     value : DateValue
-    problem : StringValue
-        NULL for parsed or empty input, else the reason.
+    ambiguous : BooleanValue
+        True where the day/month order is unknown (the value is then NULL).
     """
     s = normalise_text(col)
     ymd = s.re_search(_YMD)
@@ -71,7 +72,7 @@ def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateVa
     a = s.re_extract(_OTHER, 1)
     b = s.re_extract(_OTHER, 2)
     y = s.re_extract(_OTHER, 3)
-    a_num, b_num = a.cast("int64"), b.cast("int64")
+    a_num, b_num = a.try_cast("int64"), b.try_cast("int64")
     v_dmy = _iso(y, b, a)
     v_mdy = _iso(y, a, b)
     if order == "DMY":
@@ -93,20 +94,26 @@ def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateVa
         (other, v_other),
         else_=ibis.null("date"),
     )
-    problem = ibis.cases(
-        (s.isnull(), ibis.null("string")),
-        (other & ambiguous, "ambiguous day/month order (set dates: DMY or MDY in the mapping)"),
+    return value, (other & ambiguous).fill_null(False)
+
+
+def date_problem(
+    raw: ir.StringValue, value: ir.DateValue, ambiguous: ir.BooleanValue
+) -> ir.StringValue:
+    """The reason a date did not parse, or NULL (parsed, or empty input)."""
+    return ibis.cases(
+        (normalise_text(raw).isnull(), ibis.null("string")),
+        (ambiguous, "ambiguous day/month order (set dates: DMY or MDY in the mapping)"),
         (value.isnull(), "unparsable date"),
         else_=ibis.null("string"),
     )
-    return value, problem
 
 
 _CURRENCY = r"(?i)(rmb|cny|usd|hkd|元|¥|￥|\$|\s|,)"
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 
 
-def parse_number(col: ir.StringValue) -> tuple[ir.FloatingValue, ir.StringValue]:
+def parse_number(col: ir.StringValue) -> ir.FloatingValue:
     """Parse amounts such as ``¥1,234.50``, ``RMB 100``, ``１２３．５`` and ``(12.50)``.
 
     A leading minus or accounting parentheses make a negative number (a refund for
@@ -114,19 +121,21 @@ def parse_number(col: ir.StringValue) -> tuple[ir.FloatingValue, ir.StringValue]
 
     Returns
     -------
-    value : FloatingValue
-    problem : StringValue
-        NULL for parsed or empty input, else the reason.
+    FloatingValue
+        NULL where the text is not a number (see :func:`number_problem`).
     """
     s = normalise_text(col)
     bare = s.re_replace(_CURRENCY, "")
     paren = bare.re_search(r"^\(.*\)$")
     bare = paren.ifelse("-" + bare.re_replace(r"^\((.*)\)$", r"\1"), bare)
     ok = bare.re_search(_NUMBER)
-    value = ok.ifelse(bare.try_cast("float64"), ibis.null("float64"))
-    problem = ibis.cases(
-        (s.isnull(), ibis.null("string")),
+    return ok.ifelse(bare.try_cast("float64"), ibis.null("float64"))
+
+
+def number_problem(raw: ir.StringValue, value: ir.FloatingValue) -> ir.StringValue:
+    """The reason a number did not parse, or NULL (parsed, or empty input)."""
+    return ibis.cases(
+        (normalise_text(raw).isnull(), ibis.null("string")),
         (value.isnull(), "unparsable number"),
         else_=ibis.null("string"),
     )
-    return value, problem
