@@ -1,0 +1,85 @@
+"""Survival figures: Kaplan–Meier curves, hazard-ratio forest, backtest calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+__all__ = ["plot_km", "plot_forest", "plot_calibration"]
+
+
+def _ax(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    return ax
+
+
+def plot_km(
+    fits: dict, *, ax: Axes | None = None, title: str | None = None, at_risk: bool = True
+) -> Axes:
+    """Kaplan–Meier curves with 95% bands; at-risk counts under the axis when one curve.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from analysis.survival import fit_km
+    >>> d = pd.DataFrame({"duration_days": [1, 2, 3, 4], "event": [1, 0, 1, 1]})
+    >>> ax = plot_km(fit_km(d))
+    """
+    ax = _ax(ax)
+    for f in fits.values():
+        f.plot_survival_function(ax=ax, ci_show=True)
+    if at_risk and len(fits) <= 4:
+        from lifelines.plotting import add_at_risk_counts
+
+        add_at_risk_counts(*fits.values(), ax=ax, rows_to_show=["At risk"])
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("days")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_forest(
+    summary: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    ratio_col: str = "hazard_ratio",
+) -> Axes:
+    """Hazard (or time) ratios with 95% intervals on a log scale; 1 = no effect."""
+    ax = _ax(ax)
+    s = summary.sort_values(ratio_col)
+    y = np.arange(len(s))
+    ax.errorbar(
+        s[ratio_col],
+        y,
+        xerr=[s[ratio_col] - s["ci_lower"], s["ci_upper"] - s[ratio_col]],
+        fmt="o",
+        capsize=2,
+    )
+    ax.axvline(1.0, color="0.3", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(y, [str(i) for i in s.index])
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_calibration(
+    calibration: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Predicted churn probability against the observed churn share per decile."""
+    ax = _ax(ax)
+    ax.plot(calibration["predicted"], calibration["observed"], "o-")
+    hi = float(max(calibration["predicted"].max(), calibration["observed"].max(), 0.01))
+    ax.plot([0, hi], [0, hi], "--", color="0.5", linewidth=0.8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("observed")
+    if title:
+        ax.set_title(title)
+    return ax

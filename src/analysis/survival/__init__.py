@@ -1,0 +1,53 @@
+"""Churn as survival: data as of the period end, KM, Cox, Weibull AFT, the early-warning list.
+
+One concept per module: ``data`` (lifetimes, point in time), ``covariates``, ``km``,
+``cox``, ``parametric``, ``predict`` (conditional churn probability), ``warning`` (the
+at-risk list and its reasons), ``backtest`` (time-based holdout and track record).
+"""
+
+from analysis.survival.backtest import (
+    BacktestResult,
+    make_model_frame,
+    run_backtest,
+    run_noncontract_backtest,
+    score_calibration,
+    score_top_k,
+)
+from analysis.survival.covariates import build_covariates, describe_covariate
+from analysis.survival.cox import CoxModel
+from analysis.survival.data import (
+    choose_churn_threshold,
+    compute_contract_survival,
+    compute_latest_nps,
+    compute_noncontract_survival,
+    compute_survival_data,
+)
+from analysis.survival.km import adjust_holm, compute_logrank, fit_km, summarise_km
+from analysis.survival.parametric import WeibullModel
+from analysis.survival.predict import predict_churn
+from analysis.survival.warning import build_at_risk_list, compute_reasons
+
+__all__ = [
+    "BacktestResult",
+    "CoxModel",
+    "WeibullModel",
+    "adjust_holm",
+    "build_at_risk_list",
+    "build_covariates",
+    "choose_churn_threshold",
+    "compute_contract_survival",
+    "compute_latest_nps",
+    "compute_logrank",
+    "compute_noncontract_survival",
+    "compute_reasons",
+    "compute_survival_data",
+    "describe_covariate",
+    "fit_km",
+    "make_model_frame",
+    "predict_churn",
+    "run_backtest",
+    "run_noncontract_backtest",
+    "score_calibration",
+    "score_top_k",
+    "summarise_km",
+]

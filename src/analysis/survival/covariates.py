@@ -1,0 +1,142 @@
+"""The covariate matrix for survival models, with names a manager can read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["build_covariates", "describe_covariate", "DEFAULT_CATEGORICAL", "DEFAULT_NUMERIC"]
+
+DEFAULT_CATEGORICAL = (
+    "plan",
+    "customer_type",
+    "region",
+    "channel",
+    "industry",
+)
+# Segment columns (value_tier, rfm_segment, lifecycle) are not defaults: they are computed
+# from recency and spend to date, which already encode whether a customer left. Pass them
+# in ``categorical`` when a segment is assigned at sign-up.
+DEFAULT_NUMERIC = ("monthly_fee", "first_amount", "detractor", "has_survey", "latest_nps")
+_LOG_NUMERIC = ("monthly_fee", "first_amount")
+SEP = "="
+
+_NAMES = {
+    "plan": ("套餐", "plan"),
+    "customer_type": ("客户类型", "customer type"),
+    "region": ("地区", "region"),
+    "channel": ("渠道", "channel"),
+    "industry": ("行业", "industry"),
+    "value_tier": ("价值层级", "value tier"),
+    "rfm_segment": ("RFM分类", "RFM segment"),
+    "segment": ("客户分类", "segment"),
+    "lifecycle": ("生命周期", "lifecycle"),
+    "monthly_fee": ("月费(对数)", "monthly fee (log)"),
+    "first_amount": ("首单金额(对数)", "first order value (log)"),
+    "detractor": ("最近一次NPS为贬损者(0-6分)", "latest NPS a detractor (0-6)"),
+    "has_survey": ("参与过满意度调查", "answered a survey"),
+    "latest_nps": ("最近一次NPS得分", "latest NPS score"),
+}
+
+
+def build_covariates(
+    data: pd.DataFrame,
+    *,
+    categorical: tuple[str, ...] | None = None,
+    numeric: tuple[str, ...] | None = None,
+    min_share: float = 0.01,
+    max_levels: int = 12,
+    reference: dict | None = None,
+) -> pd.DataFrame:
+    """One-hot and numeric covariates from survival data; absent columns are skipped.
+
+    Categorical columns become ``column=level`` indicators against the most frequent
+    level (the reference, recorded in ``attrs["reference"]``); levels rarer than
+    ``min_share`` are pooled as ``column=其他/other``. Fees and amounts enter as
+    ``log1p``; missing numeric values become the column median (``latest_nps``'s gaps
+    are carried by ``has_survey``). Constant columns are dropped.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`analysis.survival.compute_survival_data`, optionally joined with
+        segment columns.
+    reference : dict, optional
+        ``attrs["spec"]`` of an earlier call: reproduce the same columns (a holdout or
+        backtest scored with the training design).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``data``; float columns. ``attrs["spec"]`` describes the coding.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"region": ["华东", "华东", "西北"], "monthly_fee": [99., 199., 99.]})
+    >>> list(build_covariates(d, min_share=0).columns)
+    ['region=西北', 'monthly_fee']
+    """
+    spec = reference or {}
+    if not spec:
+        cats = [c for c in (categorical or DEFAULT_CATEGORICAL) if c in data.columns]
+        nums = [c for c in (numeric or DEFAULT_NUMERIC) if c in data.columns]
+        if "detractor" in nums and "latest_nps" in nums:
+            nums.remove("latest_nps")  # the same information twice makes the fit unstable
+        levels = {}
+        for c in cats:
+            counts = data[c].astype("string").value_counts(dropna=True)
+            if len(counts) < 2:
+                continue
+            share = counts / counts.sum()
+            kept = [str(v) for v in share.index[share >= min_share]][:max_levels]
+            levels[c] = {"reference": kept[0], "levels": kept[1:]}
+        medians = {
+            c: float(np.nanmedian(_num(data, c))) if data[c].notna().any() else 0.0 for c in nums
+        }
+        spec = {"categorical": levels, "numeric": medians}
+    cols = {}
+    for c, lv in spec["categorical"].items():
+        values = (
+            data[c].astype("string")
+            if c in data.columns
+            else pd.Series(pd.NA, index=data.index, dtype="string")
+        )
+        known = values.isin([lv["reference"], *lv["levels"]]) | values.isna()
+        for level in lv["levels"]:
+            cols[f"{c}{SEP}{level}"] = (values == level).fillna(False).astype(float)
+        if (~known).any() and not reference:
+            cols[f"{c}{SEP}其他/other"] = (~known).astype(float)
+        elif reference and f"{c}{SEP}其他/other" in spec.get("columns", []):
+            cols[f"{c}{SEP}其他/other"] = (~known).astype(float)
+    for c, med in spec["numeric"].items():
+        x = _num(data, c) if c in data.columns else pd.Series(np.nan, index=data.index)
+        cols[c] = x.fillna(med).astype(float)
+    X = pd.DataFrame(cols, index=data.index)
+    if not reference:
+        X = X.loc[:, X.std(ddof=0) > 0]
+        # the same indicator under two names (Telco's "No internet service" in six
+        # columns) makes the Cox information matrix singular: keep the first
+        X = X.loc[:, ~X.T.duplicated()]
+        spec = {**spec, "columns": list(X.columns)}
+    else:
+        X = X.reindex(columns=spec["columns"], fill_value=0.0)
+    X.attrs["spec"] = spec
+    return X
+
+
+def _num(data: pd.DataFrame, c: str) -> pd.Series:
+    x = pd.to_numeric(data[c], errors="coerce").astype(float)
+    if c in _LOG_NUMERIC:
+        x = np.log1p(x.clip(lower=0))
+    return x
+
+
+def describe_covariate(name: str, lang: str = "zh") -> str:
+    """A covariate's name in words (``region=西南`` -> ``地区: 西南``)."""
+    i = 0 if lang == "zh" else 1
+    if SEP in name:
+        base, level = name.split(SEP, 1)
+        return f"{_NAMES.get(base, (base, base))[i]}: {level}"
+    if name.startswith("strata:"):
+        return name
+    return _NAMES.get(name, (name, name))[i]
