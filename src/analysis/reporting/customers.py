@@ -16,6 +16,9 @@ from analysis.export import export_table
 from analysis.schema import CUSTOMER_ID
 
 PARTS = Path("exports") / "_parts"
+# Attributes that lead the export; contact details (name, phone, email) are left out
+# of a file meant to travel by e-mail.
+BASE_COLUMNS = ("customer_type", "region", "city", "industry", "channel", "account_owner")
 
 
 def write_customer_columns(report_dir: str | Path | None, part: str, df: pd.DataFrame) -> Path | None:
@@ -46,8 +49,15 @@ def write_customer_columns(report_dir: str | Path | None, part: str, df: pd.Data
     return path
 
 
-def assemble_customer_export(report_dir: str | Path) -> list[Path]:
+def assemble_customer_export(report_dir: str | Path, base: pd.DataFrame | None = None) -> list[Path]:
     """Join every part on ``customer_id`` into ``exports/customers.csv`` and ``.xlsx``.
+
+    Parameters
+    ----------
+    report_dir : path
+    base : pandas.DataFrame, optional
+        Customer attributes indexed by ``customer_id`` (see :data:`BASE_COLUMNS`);
+        they lead the export and every customer in them gets a row.
 
     Returns the files written (none when no notebook wrote a part). The parts folder
     is removed afterwards. A column name that two parts share is an error.
@@ -57,11 +67,15 @@ def assemble_customer_export(report_dir: str | Path) -> list[Path]:
     if not parts:
         return []
     frames = [pd.read_parquet(p) for p in parts]
+    names = [p.name for p in parts]
+    if base is not None:
+        frames = [base[[c for c in BASE_COLUMNS if c in base.columns]], *frames]
+        names = ["customers table", *names]
     out = frames[0]
-    for p, f in zip(parts[1:], frames[1:], strict=True):
+    for p, f in zip(names[1:], frames[1:], strict=True):
         clash = set(out.columns) & set(f.columns)
         if clash:
-            raise ValueError(f"customer export: columns {sorted(clash)} come twice ({p.name})")
+            raise ValueError(f"customer export: columns {sorted(clash)} come twice ({p})")
         out = out.join(f, how="outer")
     out = out.sort_index()
     written = export_table(out, Path(report_dir) / "exports" / "customers")

@@ -277,7 +277,7 @@ def run_report(
                 log(f"[{i}/{len(nbs)}] {nb.stem}: {timings[nb.stem]:.1f} s")
                 executed.append(target)
 
-            assemble_customer_export(build)
+            assemble_customer_export(build, base=_customer_base(work / "warehouse.duckdb"))
             stamp = generated_at()
             window = _data_window(quality.to_dict())
             pages = []
@@ -366,6 +366,22 @@ def _execute(nb: Path, target: Path, parameters: dict, *, cwd, out, period, buil
         raise
     except Exception as exc:  # kernel died, nbclient timeout, ...
         raise ReportError(f"notebook {nb.name} could not run: {exc}") from None
+
+
+def _customer_base(warehouse: Path):
+    """Customer attributes for the customers export (None without a customers table)."""
+    from analysis.reporting.customers import BASE_COLUMNS
+    from analysis.warehouse import open_warehouse
+
+    wh = open_warehouse(warehouse)
+    try:
+        if not wh.has("customers"):
+            return None
+        t = wh["customers"]
+        cols = [c for c in BASE_COLUMNS if c in t.columns]
+        return t.select("customer_id", *cols).execute().set_index("customer_id")
+    finally:
+        wh.con.disconnect()
 
 
 def _publish(build: Path, final: Path) -> Path:
