@@ -1,0 +1,109 @@
+"""Text analysis: language, masking, keywords, drivers, and planted truth on the sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.text.drivers import fit_drivers
+from analysis.text.keywords import compute_distinctive_terms
+from analysis.text.language import detect_language
+from analysis.text.pii import contains_pii, mask_pii
+from analysis.text.sentiment import label_from_score
+from analysis.text.tokens import keep_aspect_terms, tokenize
+from tests.conftest import SAMPLE
+
+PII = ["13912345678", "+86 138-0013-8000", "zhang.san99@163.com", "11010119900307123X",
+       "440305198807150012", "010-62345678"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("物流很快，第二天就到了", "zh"), ("Fast delivery, well packed.", "en"),
+    ("质量很好, but the delivery was slow and the box was damaged", "mixed"),
+    ("iPhone很好用，物流也快", "zh"), ("", ""), ("!!!", "")])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("value", PII)
+def test_mask_pii_removes_every_kind(value):
+    masked = mask_pii(f"请联系{value}谢谢")
+    assert value not in masked and not contains_pii(masked)
+    assert "谢谢" in masked
+
+
+def test_mask_pii_keeps_ordinary_numbers():
+    assert mask_pii("等了3天，花了199元") == "等了3天，花了199元"
+
+
+def test_tokenize_uses_domain_dictionary_and_stopwords():
+    toks = tokenize("售后服务太差了，性价比也不高")
+    assert "售后服务" in toks and "性价比" in toks and "了" not in toks
+    assert keep_aspect_terms(["售后服务", "满意", "很"]) == ["售后服务"]
+
+
+def test_distinctive_terms_rank_group_words_first():
+    toks = [["慢", "物流"]] * 30 + [["快", "物流"]] * 30
+    r = compute_distinctive_terms(toks, ["d"] * 30 + ["p"] * 30, top=1)
+    assert r.set_index("group")["term"].to_dict() == {"d": "慢", "p": "快"}
+    assert (r["z"] > 1.96).all()
+
+
+def test_drivers_recover_planted_effects():
+    rng = np.random.default_rng(1)
+    m = pd.DataFrame(rng.random((3000, 3)) < 0.25, columns=["a", "b", "c"])
+    y = 8 - 2.0 * m["a"] - 0.5 * m["b"] + rng.normal(0, 1, 3000)
+    d = fit_drivers(m, y).set_index("theme")
+    assert d.index[0] == "a"
+    assert d.loc["a", "effect_low"] < -2.0 < d.loc["a", "effect_high"]
+    assert abs(d.loc["c", "effect"]) < 0.2
+
+
+@pytest.fixture(scope="module")
+def sample_analysis():
+    if not (SAMPLE / "truth" / "surveys.parquet").is_file():
+        pytest.skip("sample data not written")
+    from analysis.text.pipeline import analyse_comments
+
+    s = pd.read_csv(SAMPLE / "surveys.csv", dtype=str, keep_default_na=False)
+    s["score"] = pd.to_numeric(s["score"])
+    planted = pd.read_parquet(SAMPLE / "truth" / "surveys.parquet")
+    s = s.merge(planted[["response_id", "language", "pii_value"]].rename(
+        columns={"language": "planted_language"}), on="response_id")
+    return s, analyse_comments(s)
+
+
+def test_sample_sentiment_agrees_with_planted_tone(sample_analysis):
+    s, ca = sample_analysis
+    c = ca.comments
+    tone = label_from_score(c["score"])
+    agree = (c["sentiment"] == tone)
+    assert agree.mean() > 0.85
+    for lang in ("zh", "en"):
+        assert agree[c["planted_language"] == lang].mean() > 0.8
+
+
+def test_sample_language_matches_planted(sample_analysis):
+    s, ca = sample_analysis
+    c = ca.comments
+    assert (c["language"] == c["planted_language"]).mean() > 0.97
+
+
+def test_sample_pii_is_masked_everywhere(sample_analysis):
+    s, ca = sample_analysis
+    values = [v for v in s["pii_value"] if v]
+    assert len(values) > 50
+    text = "\n".join(ca.comments["comment"]) + "\n".join(" ".join(t) for t in ca.tokens)
+    assert not [v for v in values if v in text]
+
+
+def test_sample_driver_theme_on_top(sample_analysis):
+    s, ca = sample_analysis
+    names = ca.themes.themes.set_index("theme")
+    d = fit_drivers(ca.themes.mentions, ca.comments["score"], names=names["name"])
+    top_terms = names.loc[d["theme"].iloc[0], "top_terms"].split()
+    after_sales = {"售后", "售后服务", "维修", "退货", "退款", "换货", "保修", "退换货",
+                   "repair", "warranty", "refund", "return"}
+    assert after_sales & set(top_terms), top_terms
+    assert d["effect_high"].iloc[0] < 0
