@@ -277,7 +277,11 @@ def run_report(
                 log(f"[{i}/{len(nbs)}] {nb.stem}: {timings[nb.stem]:.1f} s")
                 executed.append(target)
 
-            assemble_customer_export(build, base=_customer_base(work / "warehouse.duckdb"))
+            t0 = time.perf_counter()
+            if assemble_customer_export(build, base=_customer_base(work / "warehouse.duckdb")):
+                timings["customers_export"] = round(time.perf_counter() - t0, 2)
+                log(f"[exports] customers.csv/.xlsx: {timings['customers_export']:.1f} s")
+            t0 = time.perf_counter()
             stamp = generated_at()
             window = _data_window(quality.to_dict())
             pages = []
@@ -296,6 +300,8 @@ def run_report(
                 shutil.copy2(target, build / target.name)
                 # Timings live in manifest.json so that reruns give identical pages.
                 pages.append({"file": f"{target.stem}.html", "title": title})
+            timings["render"] = round(time.perf_counter() - t0, 2)
+            log(f"[render] {len(pages)} pages: {timings['render']:.1f} s")
             timings["total"] = round(time.perf_counter() - t_start, 2)
             manifest = {
                 "period": str(per),
