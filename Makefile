@@ -9,7 +9,7 @@ REPORT_LANG ?= zh
 OUT ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help install report sample public-data test test-fast lab lint format bench clean
+.PHONY: help install report sample public-data test test-fast lab lint format bench eval-sentiment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,8 +61,14 @@ format: $(VENV)/.installed ## ruff format and autofix
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(VENV)/.installed-public ## run the benchmarks (minutes; writes benchmarks/results/)
-	$(BIN)/python -m benchmarks.run
+bench: $(VENV)/.installed-public ## run the benchmarks (tens of minutes; BENCH="features" for one; writes benchmarks/results/)
+	$(BIN)/python -m benchmarks.run $(BENCH)
+
+eval-sentiment: $(VENV)/.installed ## score every sentiment method tried (zh and en; downloads VADER's sdist for its English test sets)
+	rm -rf .cache/vader && mkdir -p .cache/vader
+	$(BIN)/pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d .cache/vader
+	cd .cache/vader && tar xzf vaderSentiment-3.3.2.tar.gz && tar xzf vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz
+	$(BIN)/python -m benchmarks.eval_sentiment --vader-dir .cache/vader --sample data/sample
 
 clean: ## remove reports, derived data and caches (keeps .venv)
 	rm -rf reports/20* reports/index.html reports/_failed data/processed .pytest_cache
