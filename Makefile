@@ -68,7 +68,7 @@ eval-sentiment: $(VENV)/.installed ## score every sentiment method tried (zh and
 	rm -rf .cache/vader && mkdir -p .cache/vader
 	$(BIN)/pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d .cache/vader
 	cd .cache/vader && tar xzf vaderSentiment-3.3.2.tar.gz && tar xzf vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz
-	$(BIN)/python -m benchmarks.eval_sentiment --vader-dir .cache/vader --sample data/sample
+	$(BIN)/python -m benchmarks.eval_sentiment --vader-dir .cache/vader/hutto_ICWSM_2014 --sample data/sample
 
 clean: ## remove reports, derived data and caches (keeps .venv)
 	rm -rf reports/20* reports/index.html reports/_failed data/processed .pytest_cache

@@ -154,3 +154,17 @@ def test_telco_holdout_concordance(tmp_path):
     tr, te = train_test_split(frame, test_size=0.3, random_state=0)
     m = CoxModel(penalizers=(0.0,)).fit(tr, "duration_days", "event")
     assert m.score(te) >= 0.86
+
+
+def test_cox_fits_a_uniform_sample_above_max_rows():
+    from lifelines.datasets import load_rossi
+
+    from analysis.survival import CoxModel
+
+    rossi = load_rossi()
+    m = CoxModel(penalizers=(0.0,), check_ph=False, max_rows=300).fit(rossi, "week", "arrest")
+    assert (m.n_rows_, m.fit_rows_) == (432, 300)
+    full = CoxModel(penalizers=(0.0,), check_ph=False, max_rows=None).fit(rossi, "week", "arrest")
+    assert full.fit_rows_ == 432
+    # same covariates, estimates of the same sign for the strong effects
+    assert np.sign(m.fitter_.params_["prio"]) == np.sign(full.fitter_.params_["prio"])

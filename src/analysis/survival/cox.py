@@ -55,6 +55,10 @@ class CoxModel(BaseEstimator):
         harmless departures).
     max_remedies : int
         At most this many covariates are stratified (the worst first).
+    max_rows : int or None
+        Fit on a uniform random sample of this many rows when given more (a full fit
+        of 1M customers takes about a minute and 2 GiB; see benchmarks/bench_survival.py
+        for the concordance this costs). None fits every row.
     random_state : int
 
     Attributes
@@ -70,6 +74,8 @@ class CoxModel(BaseEstimator):
     strata_ : list of str
     concordance_ : float
         Training concordance.
+    n_rows_, fit_rows_ : int
+        Rows given and rows fitted (a uniform random sample of ``max_rows`` when more).
 
     Examples
     --------
@@ -90,6 +96,7 @@ class CoxModel(BaseEstimator):
         max_strata_levels: int = 8,
         max_remedies: int = 2,
         weights_col: str | None = None,
+        max_rows: int | None = 200_000,
         random_state: int = 0,
     ):
         self.penalizers = penalizers
@@ -101,6 +108,7 @@ class CoxModel(BaseEstimator):
         self.max_strata_levels = max_strata_levels
         self.max_remedies = max_remedies
         self.weights_col = weights_col
+        self.max_rows = max_rows
         self.random_state = random_state
 
     def _new(self, penalizer: float) -> CoxPHFitter:
@@ -123,6 +131,14 @@ class CoxModel(BaseEstimator):
     def fit(self, df: pd.DataFrame, duration_col: str, event_col: str) -> CoxModel:
         _check(df, duration_col, event_col)
         self.duration_col_, self.event_col_ = duration_col, event_col
+        self.n_rows_ = len(df)
+        if self.max_rows and len(df) > self.max_rows:
+            # A uniform random sample: every customer has the same inclusion probability,
+            # so equal weights are the correct ones and the partial likelihood stays
+            # unbiased; intervals widen as for any smaller sample. benchmarks/
+            # bench_survival.py measures the concordance this costs at 1M customers.
+            df = df.sample(self.max_rows, random_state=self.random_state)
+        self.fit_rows_ = len(df)
         pens = tuple(self.penalizers)
         if len(pens) > 1:
             sub = df
