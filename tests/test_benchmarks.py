@@ -70,3 +70,11 @@ def _tiny_parquet(tmp_path):
     path = tmp_path / "t.parquet"
     write_transactions(path, 1_000)
     return path
+
+
+def test_survival_benchmark_smoke(tmp_path):
+    assert bench_run.main(["survival", "--rows", "20000", "--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "survival.json").read_text())
+    assert set(result["variants"]) == {"full_fit", "sampled_fit"}
+    assert result["params"]["sample_rows"] < result["params"]["train_rows"]
+    assert abs(result["checks"]["concordance_loss"]) <= 0.01
