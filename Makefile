@@ -44,6 +44,7 @@ public-data: $(VENV)/.installed-public ## convert CDNOW and IBM Telco from their
 
 test: $(VENV)/.installed-public data/sample/truth.json ## run the whole test suite (unit, notebooks, end to end)
 	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --doctest-modules src -p no:cacheprovider
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 test-fast: $(VENV)/.installed ## unit tests only (no notebooks, no end-to-end runs)

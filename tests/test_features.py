@@ -24,7 +24,9 @@ def tables():
             "channel": ["web", "web", "web", "store", "web", "web"],
         }
     )
-    cust = pd.DataFrame({"customer_id": ["a", "b", "d"], "customer_type": ["individual", "business", "individual"]})
+    cust = pd.DataFrame(
+        {"customer_id": ["a", "b", "d"], "customer_type": ["individual", "business", "individual"]}
+    )
     return ibis.memtable(tx), ibis.memtable(cust)
 
 

@@ -29,7 +29,11 @@ def test_nps_hand_worked():
 
 def test_nps_groups_boundaries():
     assert nps_groups(pd.Series([6, 7, 8, 9])).tolist() == [
-        "detractor", "passive", "passive", "promoter"]
+        "detractor",
+        "passive",
+        "passive",
+        "promoter",
+    ]
 
 
 def test_nps_by_group_keeps_unknown():
@@ -70,6 +74,9 @@ def test_sample_nps_matches_hand_count_and_truth():
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))["surveys"]["nps"]
     r = compute_nps(pd.DataFrame({"score": score})).iloc[0]
     assert (r.promoters, r.passives, r.detractors) == (
-        truth["promoters"], truth["passives"], truth["detractors"])
+        truth["promoters"],
+        truth["passives"],
+        truth["detractors"],
+    )
     hand = 100 * ((score >= 9).sum() - (score <= 6).sum()) / len(score)
     assert r.nps == pytest.approx(hand)

@@ -33,26 +33,48 @@ def server():
     data = Path(tempfile.mkdtemp(prefix="analysis-pg-"))
     shutil.chown(data, "postgres")
     as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_pg, f"{BIN[-1]}/initdb", "-D", str(data), "-A", "trust", "-U", "crm"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_pg, f"{BIN[-1]}/pg_ctl", "-D", str(data), "-w", "-l", str(data / "log"),
-                    "-o", f"-k {data} -c listen_addresses=''", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*as_pg, f"{BIN[-1]}/initdb", "-D", str(data), "-A", "trust", "-U", "crm"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_pg,
+            f"{BIN[-1]}/pg_ctl",
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(data / "log"),
+            "-o",
+            f"-k {data} -c listen_addresses=''",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     url = f"postgresql://crm@/postgres?host={data}"
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE TABLE customers (customer_id text, name text, customer_type text,"
-                         " region text)")
+            conn.execute(
+                "CREATE TABLE customers (customer_id text, name text, customer_type text,"
+                " region text)"
+            )
             for line in CUSTOMERS.strip().splitlines()[1:]:
                 conn.execute("INSERT INTO customers VALUES (%s, %s, %s, %s)", line.split(","))
-            conn.execute("CREATE TABLE transactions (order_id int, customer_id text, "
-                         "order_date date, amount numeric)")
+            conn.execute(
+                "CREATE TABLE transactions (order_id int, customer_id text, "
+                "order_date date, amount numeric)"
+            )
             for line in TRANSACTIONS.strip().splitlines()[1:]:
                 conn.execute("INSERT INTO transactions VALUES (%s, %s, %s, %s)", line.split(","))
         yield url
     finally:
-        subprocess.run([*as_pg, f"{BIN[-1]}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_pg, f"{BIN[-1]}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -37,11 +37,16 @@ def test_duplicate_customers_and_columns_are_errors(tmp_path):
 
 def test_base_attributes_lead_and_contacts_stay_out(tmp_path):
     base = pd.DataFrame(
-        {"customer_type": ["business", "individual"], "region": ["华东", "华北"],
-         "phone": ["13812345678", "13912345678"]},
+        {
+            "customer_type": ["business", "individual"],
+            "region": ["华东", "华北"],
+            "phone": ["13812345678", "13912345678"],
+        },
         index=pd.Index(["1", "2"], name="customer_id"),
     )
-    write_customer_columns(tmp_path, "segmentation", pd.DataFrame({"customer_id": ["1"], "seg": ["x"]}))
+    write_customer_columns(
+        tmp_path, "segmentation", pd.DataFrame({"customer_id": ["1"], "seg": ["x"]})
+    )
     assemble_customer_export(tmp_path, base=base)
     out = pd.read_csv(tmp_path / "exports" / "customers.csv", dtype=str)
     assert list(out.columns) == ["customer_id", "customer_type", "region", "seg"]

@@ -258,11 +258,20 @@ def test_stderr_is_left_out_of_the_page(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stderr", text="Matplotlib is building the font cache"),
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="Matplotlib is building the font cache"
+        ),
         nbformat.v4.new_output("stream", name="stdout", text="visible result"),
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("# T"), cell]
     nbformat.write(nb, tmp_path / "n.ipynb")
-    page = render_notebook_html(tmp_path / "n.ipynb", tmp_path / "n.html", title="T", period="2026-10",
-                                data_window="–", lang="en", generated_at="now").read_text()
+    page = render_notebook_html(
+        tmp_path / "n.ipynb",
+        tmp_path / "n.html",
+        title="T",
+        period="2026-10",
+        data_window="–",
+        lang="en",
+        generated_at="now",
+    ).read_text()
     assert "visible result" in page and "font cache" not in page

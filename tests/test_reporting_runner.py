@@ -18,11 +18,22 @@ from analysis.reporting.runner import _period_lock, discover_notebooks, read_par
 
 pytestmark = pytest.mark.slow
 
-TX = "order_id,customer_id,order_date,amount\n" + "\n".join(
-    [f"{i},{['007', '008', '009'][i % 3]},2026-{1 + i % 10:02d}-{1 + i % 27:02d},{10 + i}.5"
-     for i in range(60)]
-    + ["1,007,2026-02-02,99", "60,404,2026-03-03,5", "61,007,2026-11-05,5", "0,007,2026-01-01,10.5"]
-) + "\n"
+TX = (
+    "order_id,customer_id,order_date,amount\n"
+    + "\n".join(
+        [
+            f"{i},{['007', '008', '009'][i % 3]},2026-{1 + i % 10:02d}-{1 + i % 27:02d},{10 + i}.5"
+            for i in range(60)
+        ]
+        + [
+            "1,007,2026-02-02,99",
+            "60,404,2026-03-03,5",
+            "61,007,2026-11-05,5",
+            "0,007,2026-01-01,10.5",
+        ]
+    )
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -49,12 +60,19 @@ def _failing_notebook(folder: Path) -> None:
 def test_report_end_to_end(source, notebooks, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     out = tmp_path / "reports"
-    index = run_report(period="2026-10", data=source, out=out, notebooks=notebooks, lang="en",
-                       log=lambda s: None)
+    index = run_report(
+        period="2026-10", data=source, out=out, notebooks=notebooks, lang="en", log=lambda s: None
+    )
     folder = out / "2026-10"
     assert index == folder / "index.html"
-    for name in ("index.html", "data_quality.html", "data_quality.ipynb", "manifest.json",
-                 "quality.json", "quarantine/transactions.csv"):
+    for name in (
+        "index.html",
+        "data_quality.html",
+        "data_quality.ipynb",
+        "manifest.json",
+        "quality.json",
+        "quarantine/transactions.csv",
+    ):
         assert (folder / name).exists(), name
     assert not (folder / "_work").exists()
     html = (folder / "data_quality.html").read_text()
@@ -65,7 +83,9 @@ def test_report_end_to_end(source, notebooks, tmp_path, monkeypatch):
     assert "def " not in html and "import analysis" not in html  # code is hidden
     # The row ledger adds up and matches the planted problems.
     q = json.loads((folder / "quality.json").read_text())["tables"]["transactions"]
-    assert q["rows_in"] == q["kept"] + q["duplicates_removed"] + q["quarantined"] + q["after_period"]
+    assert (
+        q["rows_in"] == q["kept"] + q["duplicates_removed"] + q["quarantined"] + q["after_period"]
+    )
     assert (q["rows_in"], q["quarantined"], q["after_period"], q["orphan_rows"]) == (64, 2, 1, 1)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["inputs"]["transactions"]["rows_in"] == 64
@@ -75,12 +95,19 @@ def test_report_end_to_end(source, notebooks, tmp_path, monkeypatch):
     assert "2026-10" in (out / "index.html").read_text()
 
     # Same inputs: identical HTML and exports.
-    first = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
-             if p.is_file() and p.suffix in (".html", ".csv", ".xlsx")}
-    run_report(period="2026-10", data=source, out=out, notebooks=notebooks, lang="en",
-               log=lambda s: None)
-    second = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
-              if p.is_file() and p.suffix in (".html", ".csv", ".xlsx")}
+    first = {
+        p.relative_to(folder): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in (".html", ".csv", ".xlsx")
+    }
+    run_report(
+        period="2026-10", data=source, out=out, notebooks=notebooks, lang="en", log=lambda s: None
+    )
+    second = {
+        p.relative_to(folder): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in (".html", ".csv", ".xlsx")
+    }
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
 
@@ -91,24 +118,47 @@ def test_failure_keeps_earlier_report_and_saves_failed_notebook(source, notebook
     before = (out / "2026-10" / "data_quality.html").read_bytes()
     _failing_notebook(notebooks)
     with pytest.raises(ReportError, match="zz_fails.ipynb failed.*planted failure"):
-        run_report(period="2026-10", data=source, out=out, notebooks=notebooks,
-                   log=lambda s: None)
+        run_report(period="2026-10", data=source, out=out, notebooks=notebooks, log=lambda s: None)
     assert (out / "2026-10" / "data_quality.html").read_bytes() == before
     failed = list((out / "_failed").glob("2026-10-*/zz_fails.ipynb"))
     assert len(failed) == 1
     assert "planted failure" in failed[0].read_text()
     assert not list(out.glob(".build-*"))
     # The command line says so in one line and exits non-zero.
-    code = main(["report", "--period", "2026-10", "--data", str(source), "--out", str(out),
-                 "--notebooks", str(notebooks)])
+    code = main(
+        [
+            "report",
+            "--period",
+            "2026-10",
+            "--data",
+            str(source),
+            "--out",
+            str(out),
+            "--notebooks",
+            str(notebooks),
+        ]
+    )
     assert code == 2
 
 
 def test_bad_data_stops_before_notebooks(tmp_path, notebooks, capsys):
-    bad = write_source(tmp_path / "bad", {"customers.csv": CUSTOMERS,
-                                          "transactions.csv": "customer_id,order_date\n1,2024-01-01\n"})
-    code = main(["report", "--period", "2026-10", "--data", str(bad), "--out",
-                 str(tmp_path / "r"), "--notebooks", str(notebooks)])
+    bad = write_source(
+        tmp_path / "bad",
+        {"customers.csv": CUSTOMERS, "transactions.csv": "customer_id,order_date\n1,2024-01-01\n"},
+    )
+    code = main(
+        [
+            "report",
+            "--period",
+            "2026-10",
+            "--data",
+            str(bad),
+            "--out",
+            str(tmp_path / "r"),
+            "--notebooks",
+            str(notebooks),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "transactions.csv" in err and "'amount'" in err
     assert "Traceback" not in err
@@ -117,8 +167,14 @@ def test_bad_data_stops_before_notebooks(tmp_path, notebooks, capsys):
 
 def test_unknown_parameter_is_rejected_before_running(source, notebooks, tmp_path):
     with pytest.raises(ReportError, match="unknown parameter 'horizn'"):
-        run_report(period="2026-10", data=source, out=tmp_path / "r", notebooks=notebooks,
-                   params={"horizn": 90}, log=lambda s: None)
+        run_report(
+            period="2026-10",
+            data=source,
+            out=tmp_path / "r",
+            notebooks=notebooks,
+            params={"horizn": 90},
+            log=lambda s: None,
+        )
     assert not (tmp_path / "r" / "2026-10").exists()
 
 
@@ -146,8 +202,9 @@ def test_second_run_of_same_period_stops(tmp_path, source, notebooks):
     held.wait(5)
     try:
         with pytest.raises(ReportError, match="already running"):
-            run_report(period="2026-10", data=source, out=out, notebooks=notebooks,
-                       log=lambda s: None)
+            run_report(
+                period="2026-10", data=source, out=out, notebooks=notebooks, log=lambda s: None
+            )
     finally:
         release.set()
         t.join()

@@ -51,8 +51,19 @@ HAND = pd.DataFrame(
         ("k", 300, 15, 3000, 1, 5, 5, 5, "cant_lose", "important_retain", "important_retain"),
         ("l", 400, 2, 40, 1, 2, 2, 2, "lost", "general_winback", "general_winback"),
     ],
-    columns=["customer_id", "recency_days", "orders", "monetary_total", "R", "F", "M", "FM",
-             "segment", "eight3", "eight_mean"],
+    columns=[
+        "customer_id",
+        "recency_days",
+        "orders",
+        "monetary_total",
+        "R",
+        "F",
+        "M",
+        "FM",
+        "segment",
+        "eight3",
+        "eight_mean",
+    ],
 ).set_index("customer_id")
 
 
@@ -112,8 +123,7 @@ def test_pareto_cutoffs_hand_worked():
     # revenue 50, 30, 10, 6, 4, 0 of 100: share *before* each is 0, .5, .8, .9, .96, 1
     r = pd.Series([10.0, 50.0, 0.0, 6.0, 30.0, 4.0], index=list("cafdbe"))
     t = assign_pareto_tiers(r)
-    assert t.to_dict() == {"c": "mid", "a": "high", "f": "low", "d": "mid", "b": "high",
-                           "e": "low"}
+    assert t.to_dict() == {"c": "mid", "a": "high", "f": "low", "d": "mid", "b": "high", "e": "low"}
     abc = assign_pareto_tiers(r, cutoffs=(0.5, 0.9), names=("A", "B", "C"))
     assert abc[["a", "b", "c", "d", "e"]].tolist() == ["A", "B", "B", "C", "C"]
     curve = compute_pareto_curve(r)
@@ -135,8 +145,9 @@ def test_bad_cutoffs(cut):
 
 def test_key_accounts_business_only():
     r = pd.Series([60.0, 25.0, 10.0, 5.0, 99.0], index=list("abcde"))
-    t = pd.Series(["business", "business", "BUSINESS", "business", "individual"],
-                  index=list("abcde"))
+    t = pd.Series(
+        ["business", "business", "BUSINESS", "business", "individual"], index=list("abcde")
+    )
     k = assign_key_account_tiers(r, t)
     assert k[list("abcd")].tolist() == ["strategic", "core", "general", "general"]
     assert pd.isna(k["e"])
@@ -155,18 +166,32 @@ def test_lifecycle_thresholds_from_gaps_and_overrides():
     with pytest.raises(ValueError, match="churned_after"):
         derive_lifecycle_thresholds(g, f, dormant_after=300)
     assert list(t.as_frame()["threshold"]) == [
-        "dormant_after", "churned_after", "new_within", "loyal_min_orders"]
+        "dormant_after",
+        "churned_after",
+        "new_within",
+        "loyal_min_orders",
+    ]
 
 
 def test_lifecycle_rules_at_the_edges():
     t = LifecycleThresholds(60, 250, 30, 10)
-    f = pd.DataFrame({
-        "orders": [0, 1, 1, 10, 9, 3, 3, 3],
-        "recency_days": [np.nan, 30, 31, 60, 60, 61, 250, 251],
-        "tenure_days": [np.nan, 30, 31, 400, 400, 400, 400, 400],
-    })
+    f = pd.DataFrame(
+        {
+            "orders": [0, 1, 1, 10, 9, 3, 3, 3],
+            "recency_days": [np.nan, 30, 31, 60, 60, 61, 250, 251],
+            "tenure_days": [np.nan, 30, 31, 400, 400, 400, 400, 400],
+        }
+    )
     assert assign_lifecycle(f, t).tolist() == [
-        "potential", "new", "active", "loyal", "active", "dormant", "dormant", "churned"]
+        "potential",
+        "new",
+        "active",
+        "loyal",
+        "active",
+        "dormant",
+        "dormant",
+        "churned",
+    ]
 
 
 def _features():
@@ -175,9 +200,17 @@ def _features():
     f.loc["b", "tenure_days"] = 5
     f["mean_gap_days"] = 20.0
     f["customer_type"] = ["business"] * 4 + ["individual"] * 8
-    extra = pd.DataFrame({"recency_days": [np.nan], "orders": [0], "monetary_total": [0.0],
-                          "tenure_days": [np.nan], "mean_gap_days": [np.nan],
-                          "customer_type": ["individual"]}, index=pd.Index(["z"]))
+    extra = pd.DataFrame(
+        {
+            "recency_days": [np.nan],
+            "orders": [0],
+            "monetary_total": [0.0],
+            "tenure_days": [np.nan],
+            "mean_gap_days": [np.nan],
+            "customer_type": ["individual"],
+        },
+        index=pd.Index(["z"]),
+    )
     out = pd.concat([f, extra])
     out.index.name = "customer_id"
     return out
@@ -210,27 +243,40 @@ def test_classify_does_not_mutate_input():
 
 def test_playbook_first_match_and_default(tmp_path):
     pb = load_playbook()
-    classes = pd.DataFrame({
-        "value_tier": ["high", "high", "mid", "low", "low"],
-        "lifecycle": ["churned", "active", "new", "active", "potential"],
-        "key_account_tier": [None, "strategic", None, None, None],
-        "rfm_segment": ["lost", "champions", "new", "hibernating", "none"],
-    })
+    classes = pd.DataFrame(
+        {
+            "value_tier": ["high", "high", "mid", "low", "low"],
+            "lifecycle": ["churned", "active", "new", "active", "potential"],
+            "key_account_tier": [None, "strategic", None, None, None],
+            "rfm_segment": ["lost", "champions", "new", "hibernating", "none"],
+        }
+    )
     a = recommend_actions(classes, pb)["action"].tolist()
-    assert a == ["vip_winback", "key_account_care", "onboarding", "low_cost_contact",
-                 "activate_prospect"]
+    assert a == [
+        "vip_winback",
+        "key_account_care",
+        "onboarding",
+        "low_cost_contact",
+        "activate_prospect",
+    ]
 
 
 @pytest.mark.parametrize(
     "text, message",
     [
         ("actions: {a: {zh: x, en: y}}\nrules: [{action: b}]", "undefined action 'b'"),
-        ("actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {lifecycle: [x]}}]",
-         "not lifecycle classes"),
-        ("actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {colour: [x]}}]",
-         "unknown column 'colour'"),
-        ("actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {lifecycle: [new]}}]",
-         "last rule must have no 'when'"),
+        (
+            "actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {lifecycle: [x]}}]",
+            "not lifecycle classes",
+        ),
+        (
+            "actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {colour: [x]}}]",
+            "unknown column 'colour'",
+        ),
+        (
+            "actions: {a: {zh: x, en: y}}\nrules: [{action: a, when: {lifecycle: [new]}}]",
+            "last rule must have no 'when'",
+        ),
         ("actions: {a: {zh: x}}\nrules: [{action: a}]", "needs both zh and en"),
     ],
 )

@@ -27,21 +27,30 @@ def _close():
 
 
 def test_plots_draw_on_the_given_axes():
-    m = pd.DataFrame([[5, 2, 0], [1, 7, 3], [0, 1, 9]],
-                     index=["冠军客户", "忠实客户", "已流失客户"],
-                     columns=["冠军客户", "忠实客户", "已流失客户"])
-    curve = pd.DataFrame({"customer_share": np.linspace(0, 1, 11),
-                          "revenue_share": np.sqrt(np.linspace(0, 1, 11))})
-    prof = pd.DataFrame({"客户占比": [0.2, 0.8], "销售额占比": [0.7, 0.3]},
-                        index=["重要价值客户", "一般挽留客户"])
+    m = pd.DataFrame(
+        [[5, 2, 0], [1, 7, 3], [0, 1, 9]],
+        index=["冠军客户", "忠实客户", "已流失客户"],
+        columns=["冠军客户", "忠实客户", "已流失客户"],
+    )
+    curve = pd.DataFrame(
+        {"customer_share": np.linspace(0, 1, 11), "revenue_share": np.sqrt(np.linspace(0, 1, 11))}
+    )
+    prof = pd.DataFrame(
+        {"客户占比": [0.2, 0.8], "销售额占比": [0.7, 0.3]}, index=["重要价值客户", "一般挽留客户"]
+    )
     calls = [
         lambda ax: ps.plot_pareto_curve(curve, ax=ax),
         lambda ax: ps.plot_rfm_heatmap(m, ax=ax),
-        lambda ax: ps.plot_segment_sizes(prof, ax=ax, customers_col="客户占比",
-                                         revenue_col="销售额占比"),
+        lambda ax: ps.plot_segment_sizes(
+            prof, ax=ax, customers_col="客户占比", revenue_col="销售额占比"
+        ),
         lambda ax: ps.plot_cluster_profiles(m, ax=ax),
-        lambda ax: ps.plot_k_selection(pd.Series([0.5, 0.6], index=[3, 4]),
-                                       pd.Series([10.0, 8.0], index=[3, 4]), ax=ax, chosen=4),
+        lambda ax: ps.plot_k_selection(
+            pd.Series([0.5, 0.6], index=[3, 4]),
+            pd.Series([10.0, 8.0], index=[3, 4]),
+            ax=ax,
+            chosen=4,
+        ),
         lambda ax: ps.plot_lifecycle_funnel(pd.Series([5, 3], index=["潜在客户", "新客户"]), ax=ax),
         lambda ax: ps.plot_migration_matrix(m, ax=ax),
         lambda ax: ps.plot_migration_flows(m, ax=ax, highlight=[("冠军客户", "已流失客户")]),

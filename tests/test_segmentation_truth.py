@@ -58,8 +58,9 @@ def test_kmeans_recovers_planted_personas(small):
     # every buyer has a cluster and its bilingual name; clusters are named, not numbered
     assert cl.loc[f["orders"] > 0, "cluster_zh"].notna().all()
     assert cl["cluster"].dropna().nunique() == 4
-    rules, fidelity = explain_clusters(f.loc[f["orders"] > 0, list(model.features)],
-                                       cl.loc[f["orders"] > 0, "cluster"], lang="en")
+    rules, fidelity = explain_clusters(
+        f.loc[f["orders"] > 0, list(model.features)], cl.loc[f["orders"] > 0, "cluster"], lang="en"
+    )
     assert fidelity >= 0.85 and set(rules["cluster"]) == set(cl["cluster"].dropna())
 
 
@@ -104,8 +105,9 @@ def test_point_in_time_moving_the_period(small):
     tx = wh["transactions"].execute()
     cu = wh["customers"].execute()
     end = pd.Timestamp(prev.end)
-    cut_tx = ibis.memtable(tx[pd.to_datetime(tx["order_date"]) <= end],
-                           schema=wh["transactions"].schema())
+    cut_tx = ibis.memtable(
+        tx[pd.to_datetime(tx["order_date"]) <= end], schema=wh["transactions"].schema()
+    )
     keep = cu["signup_date"].isna() | (pd.to_datetime(cu["signup_date"]) <= end)
     cut_cu = ibis.memtable(cu[keep], schema=wh["customers"].schema())
     f_cut, c_cut = compute_segments(cut_tx, cut_cu, as_of=prev.end)
@@ -124,14 +126,17 @@ def test_snapshot_roundtrip_and_recompute(small, tmp_path):
     reports = tmp_path / "reports"
     # first run: no previous report, computed from the warehouse
     snap, source, prev = load_previous_snapshot(
-        reports / "2026-10", PERIOD, transactions=wh["transactions"], customers=wh["customers"])
+        reports / "2026-10", PERIOD, transactions=wh["transactions"], customers=wh["customers"]
+    )
     assert source == "recomputed" and prev == "2026-09" and snap["period"].eq("2026-09").all()
     # once last month's report folder holds a snapshot, it is read instead
     save_snapshot(snap, reports / "2026-09")
     again, source2, _ = load_previous_snapshot(reports / ".build-2026-10-1", PERIOD)
     assert source2 == "snapshot"
-    pd.testing.assert_frame_equal(again.astype(object).where(again.notna(), None),
-                                  snap.astype(object).where(snap.notna(), None))
+    pd.testing.assert_frame_equal(
+        again.astype(object).where(again.notna(), None),
+        snap.astype(object).where(snap.notna(), None),
+    )
     matrix = compute_transition_matrix(snap, c, "rfm_segment")
     assert matrix.to_numpy().sum() == len(c)
     flows = find_harmful_flows(matrix, "rfm_segment")

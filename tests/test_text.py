@@ -14,14 +14,27 @@ from analysis.text.sentiment import label_from_score
 from analysis.text.tokens import keep_aspect_terms, tokenize
 from tests.conftest import SAMPLE
 
-PII = ["13912345678", "+86 138-0013-8000", "zhang.san99@163.com", "11010119900307123X",
-       "440305198807150012", "010-62345678"]
+PII = [
+    "13912345678",
+    "+86 138-0013-8000",
+    "zhang.san99@163.com",
+    "11010119900307123X",
+    "440305198807150012",
+    "010-62345678",
+]
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ("物流很快，第二天就到了", "zh"), ("Fast delivery, well packed.", "en"),
-    ("质量很好, but the delivery was slow and the box was damaged", "mixed"),
-    ("iPhone很好用，物流也快", "zh"), ("", ""), ("!!!", "")])
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("物流很快，第二天就到了", "zh"),
+        ("Fast delivery, well packed.", "en"),
+        ("质量很好, but the delivery was slow and the box was damaged", "mixed"),
+        ("iPhone很好用，物流也快", "zh"),
+        ("", ""),
+        ("!!!", ""),
+    ],
+)
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
 
@@ -69,8 +82,12 @@ def sample_analysis():
     s = pd.read_csv(SAMPLE / "surveys.csv", dtype=str, keep_default_na=False)
     s["score"] = pd.to_numeric(s["score"])
     planted = pd.read_parquet(SAMPLE / "truth" / "surveys.parquet")
-    s = s.merge(planted[["response_id", "language", "pii_value"]].rename(
-        columns={"language": "planted_language"}), on="response_id")
+    s = s.merge(
+        planted[["response_id", "language", "pii_value"]].rename(
+            columns={"language": "planted_language"}
+        ),
+        on="response_id",
+    )
     return s, analyse_comments(s)
 
 
@@ -78,7 +95,7 @@ def test_sample_sentiment_agrees_with_planted_tone(sample_analysis):
     s, ca = sample_analysis
     c = ca.comments
     tone = label_from_score(c["score"])
-    agree = (c["sentiment"] == tone)
+    agree = c["sentiment"] == tone
     assert agree.mean() > 0.85
     for lang in ("zh", "en"):
         assert agree[c["planted_language"] == lang].mean() > 0.8
@@ -103,7 +120,19 @@ def test_sample_driver_theme_on_top(sample_analysis):
     names = ca.themes.themes.set_index("theme")
     d = fit_drivers(ca.themes.mentions, ca.comments["score"], names=names["name"])
     top_terms = names.loc[d["theme"].iloc[0], "top_terms"].split()
-    after_sales = {"售后", "售后服务", "维修", "退货", "退款", "换货", "保修", "退换货",
-                   "repair", "warranty", "refund", "return"}
+    after_sales = {
+        "售后",
+        "售后服务",
+        "维修",
+        "退货",
+        "退款",
+        "换货",
+        "保修",
+        "退换货",
+        "repair",
+        "warranty",
+        "refund",
+        "return",
+    }
     assert after_sales & set(top_terms), top_terms
     assert d["effect_high"].iloc[0] < 0

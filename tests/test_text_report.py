@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE
 
-HOSTILE = ['<script>alert("x")</script>售后太差', '<img src=x onerror=alert(1)>退款没到账']
+HOSTILE = ['<script>alert("x")</script>售后太差', "<img src=x onerror=alert(1)>退款没到账"]
 PII = ["13912345678", "zhang.san99@163.com", "11010119900307123X"]
 
 
@@ -35,8 +35,18 @@ def test_report_escapes_comments_and_masks_pii(tmp_path):
     for name in ("data_quality.ipynb", "survey_text.ipynb"):
         shutil.copy(ROOT / "notebooks" / name, nbs / name)
     out = tmp_path / "reports"
-    cmd = [str(Path(sys.executable).with_name("analysis")), "report", "--period", "2026-10",
-           "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]
+    cmd = [
+        str(Path(sys.executable).with_name("analysis")),
+        "report",
+        "--period",
+        "2026-10",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--notebooks",
+        str(nbs),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     page = (out / "2026-10" / "survey_text.html").read_text(encoding="utf-8")

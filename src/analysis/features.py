@@ -86,7 +86,8 @@ def compute_customer_features(
     ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-05"]).date,
     ...     "amount": [10.0, 30.0, 5.0]}))
     >>> f = compute_customer_features(tx, as_of="2024-01-31", order_id_col=None)
-    >>> [float(f.loc["a", c]) for c in ("recency_days", "orders", "monetary_total", "mean_gap_days")]
+    >>> cols = ["recency_days", "orders", "monetary_total", "mean_gap_days"]
+    >>> [float(v) for v in f.loc["a", cols]]
     [20.0, 2.0, 40.0, 10.0]
     """
     as_of = _as_date(as_of)
@@ -95,15 +96,18 @@ def compute_customer_features(
     amt = t[amount_col]
     positive = amt > 0
     if order_id_col and order_id_col in t.columns:
-        order_key = t[order_id_col].cast("string").fill_null(
-            t[customer_id_col] + "|" + t[date_col].cast("string")
+        order_key = (
+            t[order_id_col]
+            .cast("string")
+            .fill_null(t[customer_id_col] + "|" + t[date_col].cast("string"))
         )
     else:
         order_key = None
     metrics = {
         "first_purchase": t[date_col].min(where=positive),
         "last_purchase": t[date_col].max(where=positive),
-        "orders": order_key.nunique(where=positive) if order_key is not None
+        "orders": order_key.nunique(where=positive)
+        if order_key is not None
         else positive.sum().cast("int64"),
         "purchase_days": t[date_col].nunique(where=positive),
         "active_months": t[date_col].truncate("M").nunique(where=positive),

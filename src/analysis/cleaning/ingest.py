@@ -214,7 +214,9 @@ def clean_table(
         if c in parsed:
             v = stage[f"{_P}{c}"]
             bad = v.notnull() & ((v < low) | (v > high) | (v != v.round(0)))
-            problems.append(bad.ifelse(f"{c}: not a whole number {low}-{high}", ibis.null("string")))
+            problems.append(
+                bad.ifelse(f"{c}: not a whole number {low}-{high}", ibis.null("string"))
+            )
     for c, allowed in spec.choices.items():
         if c in cols:
             bad = stage[c].notnull() & ~stage[c].isin(list(allowed))
@@ -308,12 +310,17 @@ def clean_table(
                 f"{n_later} subscriptions end after the period end; they count as active"
             )
     clean = con.create_table(spec.name, clean, overwrite=True)
-    q.missing = {
-        k: int(v)
-        for k, v in clean.aggregate(
-            **{c: clean[c].isnull().sum() for c in cols}
-        ).execute().iloc[0].items()
-    } if q.kept else {c: 0 for c in cols}
+    q.missing = (
+        {
+            k: int(v)
+            for k, v in clean.aggregate(**{c: clean[c].isnull().sum() for c in cols})
+            .execute()
+            .iloc[0]
+            .items()
+        }
+        if q.kept
+        else {c: 0 for c in cols}
+    )
     if event and event in clean.columns and q.kept:
         lo, hi = clean.aggregate(lo=clean[event].min(), hi=clean[event].max()).execute().iloc[0]
         q.date_min = None if lo is None or lo != lo else str(lo)[:10]
@@ -339,14 +346,14 @@ def _mark_key_conflicts(con, stage, name, key, cols, parsed):
     repeated = g.group_by(key).aggregate(_n=g.count()).filter(lambda x: x._n > 1).select(*key)
     cand = g.semi_join(repeated, key)
     values = [
-        (cand[f"{_P}{c}"] if c in parsed else cand[c]).cast("string").fill_null("␀")
-        for c in cols
+        (cand[f"{_P}{c}"] if c in parsed else cand[c]).cast("string").fill_null("␀") for c in cols
     ]
     cand = cand.mutate(_content=ibis.literal("␟").join(values).hash())
     versions = cand.group_by(key).aggregate(_versions=cand._content.nunique())
     cand = cand.inner_join(versions, key)
-    rank = ibis.row_number().over(group_by=[*[cand[k] for k in key], cand._content],
-                                  order_by=cand._row)
+    rank = ibis.row_number().over(
+        group_by=[*[cand[k] for k in key], cand._content], order_by=cand._row
+    )
     flags = cand.select(
         "_file",
         "_row",
@@ -378,12 +385,11 @@ def _count_orphans(con, report: QualityReport) -> None:
         if CUSTOMER_ID not in t.columns:
             continue
         orphans = t.filter(t[CUSTOMER_ID].notnull()).anti_join(customers, CUSTOMER_ID)
-        n_rows, n_cust = orphans.aggregate(
-            r=orphans.count(), c=orphans[CUSTOMER_ID].nunique()
-        ).execute().iloc[0]
+        n_rows, n_cust = (
+            orphans.aggregate(r=orphans.count(), c=orphans[CUSTOMER_ID].nunique()).execute().iloc[0]
+        )
         tq.orphan_rows, tq.orphan_customers = int(n_rows), int(n_cust)
         if n_rows:
             tq.notes.append(
-                f"{int(n_rows)} rows of {int(n_cust)} customers not in the customers table "
-                "are kept"
+                f"{int(n_rows)} rows of {int(n_cust)} customers not in the customers table are kept"
             )

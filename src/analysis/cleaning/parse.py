@@ -36,7 +36,9 @@ def _iso(y: ir.StringValue, m: ir.StringValue, d: ir.StringValue) -> ir.DateValu
     return text.try_cast("date")
 
 
-def parse_date(col: ir.StringValue, order: str | None = None) -> tuple[ir.DateValue, ir.BooleanValue]:
+def parse_date(
+    col: ir.StringValue, order: str | None = None
+) -> tuple[ir.DateValue, ir.BooleanValue]:
     """Parse a text column of dates.
 
     Understood: ISO and ``2024/3/5`` (year first), ``2024年3月5日``, ``20240305``,

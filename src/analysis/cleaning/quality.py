@@ -169,12 +169,7 @@ def compute_monthly_volume(table, date_col: str, amount_col: str | None = None):
         metrics["net_amount"] = amt.sum()
         metrics["refunds"] = (amt < 0).ifelse(-amt, 0).sum()
         metrics["gross"] = (amt > 0).ifelse(amt, 0).sum()
-    out = (
-        table.group_by(month)
-        .aggregate(**metrics)
-        .order_by("month")
-        .execute()
-    )
+    out = table.group_by(month).aggregate(**metrics).order_by("month").execute()
     if amount_col:
         out["refund_share"] = (out["refunds"] / out["gross"].where(out["gross"] > 0)).fillna(0.0)
         out = out.drop(columns=["refunds", "gross"])

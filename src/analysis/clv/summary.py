@@ -50,7 +50,7 @@ def compute_rfm_summary(
     ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08",
     ...                                   "2024-01-02"]).date, "amount": [5.0, 3.0, 4.0, 9.0]}))
     >>> s = compute_rfm_summary(tx, as_of="2024-01-15")
-    >>> s.loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist()
+    >>> [float(v) for v in s.loc["a", ["frequency", "recency", "T", "monetary_value"]]]
     [1.0, 1.0, 2.0, 7.0]
     """
     as_of = pd.Timestamp(as_of).date()

@@ -264,9 +264,7 @@ def _union_all(parts: list[ibis.Table], name: str, labels: list[str]) -> ibis.Ta
     return ibis.union(*aligned)
 
 
-def read_database(
-    con, url: str, *, mapping: Mapping
-) -> tuple[dict[str, RawTable], list[str]]:
+def read_database(con, url: str, *, mapping: Mapping) -> tuple[dict[str, RawTable], list[str]]:
     """Read contract tables from a database URL.
 
     ``duckdb:///path.duckdb``, ``sqlite:///path.db`` and ``postgresql://host/db``
@@ -302,7 +300,9 @@ def read_database(
             )
         ]
         return _read_dbapi(con, conn, names, shown, mapping)
-    raise ConfigError(f"unsupported database URL {shown}: use duckdb:///, sqlite:/// or postgresql://")
+    raise ConfigError(
+        f"unsupported database URL {shown}: use duckdb:///, sqlite:/// or postgresql://"
+    )
 
 
 def _url_path(parts) -> str:
@@ -333,8 +333,12 @@ def _read_duckdb(con, path: str, shown: str, mapping: Mapping):
         t = t.mutate(_row=(ibis.row_number() + 1).cast("int64"), _file=ibis.literal(src))
         t, headers = _rename(t, name, mapping, f"{shown} table {src}")
         t = con.create_table(f"_raw_{name}", t, overwrite=True)
-        tables[name] = RawTable(name, t, [{"path": f"{shown}#{src}", "encoding": "duckdb"}], headers)
-    ignored = [a for a in available if a not in {r.files[0]["path"].split("#")[1] for r in tables.values()}]
+        tables[name] = RawTable(
+            name, t, [{"path": f"{shown}#{src}", "encoding": "duckdb"}], headers
+        )
+    ignored = [
+        a for a in available if a not in {r.files[0]["path"].split("#")[1] for r in tables.values()}
+    ]
     return tables, ignored
 
 

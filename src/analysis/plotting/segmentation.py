@@ -108,8 +108,15 @@ def plot_rfm_heatmap(
     for i in range(v.shape[0]):
         for j in range(v.shape[1]):
             if np.isfinite(v[i, j]):
-                ax.text(j, i, fmt.format(v[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if v[i, j] > hi * 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    fmt.format(v[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if v[i, j] > hi * 0.6 else "black",
+                )
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
     if title:
         ax.set_title(title)
@@ -207,8 +214,15 @@ def plot_lifecycle_funnel(
     ax.barh(y, v, left=-v / 2, color=colors, height=0.7)
     total = v.sum() or 1
     for i, n in enumerate(v):
-        ax.text(0, i, f"{n:,.0f} ({n / total:.0%})", ha="center", va="center",
-                color="white" if n > v.max() * 0.25 else "black", fontsize=9)
+        ax.text(
+            0,
+            i,
+            f"{n:,.0f} ({n / total:.0%})",
+            ha="center",
+            va="center",
+            color="white" if n > v.max() * 0.25 else "black",
+            fontsize=9,
+        )
     ax.set_yticks(y, [str(i) for i in counts.index])
     ax.invert_yaxis()
     ax.set_xticks([])
@@ -225,11 +239,11 @@ def plot_migration_matrix(
     """Row-normalised transition heatmap (share of each previous class), counts annotated."""
     ax = _axes(ax, (0.7 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
     counts = matrix.to_numpy(dtype=float)
-    share = counts / np.where(counts.sum(axis=1, keepdims=True) > 0,
-                              counts.sum(axis=1, keepdims=True), 1)
+    share = counts / np.where(
+        counts.sum(axis=1, keepdims=True) > 0, counts.sum(axis=1, keepdims=True), 1
+    )
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=40,
-                  ha="right")
+    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=40, ha="right")
     ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index])
     ax.set_xlabel(str(matrix.columns.name or ""))
     ax.set_ylabel(str(matrix.index.name or ""))
@@ -237,8 +251,15 @@ def plot_migration_matrix(
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):
             if counts[i, j]:
-                ax.text(j, i, f"{counts[i, j]:,.0f}", ha="center", va="center", fontsize=7,
-                        color="white" if share[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{counts[i, j]:,.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if share[i, j] > 0.6 else "black",
+                )
     if title:
         ax.set_title(title)
     return ax
@@ -284,13 +305,36 @@ def plot_migration_flows(
             if n < min_share * total:
                 continue
             red = (str(a), str(b)) in hl
-            verts = [(0.1, y0), (0.5, y0), (0.5, y1), (0.9, y1), (0.9, y1 + n), (0.5, y1 + n),
-                     (0.5, y0 + n), (0.1, y0 + n), (0.1, y0)]
-            codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
-                     MplPath.LINETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4,
-                     MplPath.CLOSEPOLY]
-            ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=_RED if red else _GREY,
-                                   alpha=0.75 if red else 0.3, edgecolor="none"))
+            verts = [
+                (0.1, y0),
+                (0.5, y0),
+                (0.5, y1),
+                (0.9, y1),
+                (0.9, y1 + n),
+                (0.5, y1 + n),
+                (0.5, y0 + n),
+                (0.1, y0 + n),
+                (0.1, y0),
+            ]
+            codes = [
+                MplPath.MOVETO,
+                MplPath.CURVE4,
+                MplPath.CURVE4,
+                MplPath.CURVE4,
+                MplPath.LINETO,
+                MplPath.CURVE4,
+                MplPath.CURVE4,
+                MplPath.CURVE4,
+                MplPath.CLOSEPOLY,
+            ]
+            ax.add_patch(
+                PathPatch(
+                    MplPath(verts, codes),
+                    facecolor=_RED if red else _GREY,
+                    alpha=0.75 if red else 0.3,
+                    edgecolor="none",
+                )
+            )
     for k, s in left_sizes.items():
         ax.add_patch(plt.Rectangle((0.07, lpos[k]), 0.03, s, color=_BLUE))
         if s < 0.01 * total:  # too thin to label legibly; the matrix has the number

@@ -17,8 +17,13 @@ def _ax(ax):
     return ax
 
 
-def plot_nps_trend(monthly: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                   month_col: str = "month") -> Axes:
+def plot_nps_trend(
+    monthly: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    month_col: str = "month",
+) -> Axes:
     """NPS per month with its 95% interval (``compute_nps(..., by="month")``).
 
     Examples
@@ -26,16 +31,15 @@ def plot_nps_trend(monthly: pd.DataFrame, *, ax: Axes | None = None, title: str 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> m = pd.DataFrame({"month": ["2026-09", "2026-10"], "nps": [10.0, 5.0],
     ...                   "nps_low": [0.0, -5.0], "nps_high": [20.0, 15.0]})
-    >>> len(plot_nps_trend(m).lines)
-    1
+    >>> [float(y) for y in plot_nps_trend(m).lines[0].get_ydata()]  # then the zero line
+    [10.0, 5.0]
     """
     ax = _ax(ax)
     x = np.arange(len(monthly))
     ax.fill_between(x, monthly["nps_low"], monthly["nps_high"], alpha=0.25, linewidth=0)
     ax.plot(x, monthly["nps"], marker="o", markersize=3)
     step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], [str(m) for m in monthly[month_col]][::step], rotation=45,
-                  ha="right")
+    ax.set_xticks(x[::step], [str(m) for m in monthly[month_col]][::step], rotation=45, ha="right")
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_ylabel("NPS")
     if title:
@@ -43,8 +47,9 @@ def plot_nps_trend(monthly: pd.DataFrame, *, ax: Axes | None = None, title: str 
     return ax
 
 
-def plot_score_distribution(scores: pd.Series, *, ax: Axes | None = None,
-                            title: str | None = None) -> Axes:
+def plot_score_distribution(
+    scores: pd.Series, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Responses per score 0–10, coloured by NPS group."""
     ax = _ax(ax)
     counts = pd.to_numeric(scores, errors="coerce").dropna().astype(int).value_counts()
@@ -58,8 +63,9 @@ def plot_score_distribution(scores: pd.Series, *, ax: Axes | None = None,
     return ax
 
 
-def plot_sentiment_by(table: pd.DataFrame, *, ax: Axes | None = None,
-                      title: str | None = None) -> Axes:
+def plot_sentiment_by(
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
     """Stacked shares of negative / neutral / positive per group (rows = groups)."""
     ax = _ax(ax)
     cols = [c for c in ("negative", "neutral", "positive") if c in table.columns]
@@ -77,8 +83,9 @@ def plot_sentiment_by(table: pd.DataFrame, *, ax: Axes | None = None,
     return ax
 
 
-def plot_drivers(drivers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                 top: int = 12) -> Axes:
+def plot_drivers(
+    drivers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, top: int = 12
+) -> Axes:
     """Effect of each theme on the score with its interval (``fit_drivers`` output)."""
     ax = _ax(ax)
     d = drivers.head(top)

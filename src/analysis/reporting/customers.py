@@ -21,7 +21,9 @@ PARTS = Path("exports") / "_parts"
 BASE_COLUMNS = ("customer_type", "region", "city", "industry", "channel", "account_owner")
 
 
-def write_customer_columns(report_dir: str | Path | None, part: str, df: pd.DataFrame) -> Path | None:
+def write_customer_columns(
+    report_dir: str | Path | None, part: str, df: pd.DataFrame
+) -> Path | None:
     """Save per-customer columns of one analysis for the customers export.
 
     Parameters
@@ -49,7 +51,9 @@ def write_customer_columns(report_dir: str | Path | None, part: str, df: pd.Data
     return path
 
 
-def assemble_customer_export(report_dir: str | Path, base: pd.DataFrame | None = None) -> list[Path]:
+def assemble_customer_export(
+    report_dir: str | Path, base: pd.DataFrame | None = None
+) -> list[Path]:
     """Join every part on ``customer_id`` into ``exports/customers.csv`` and ``.xlsx``.
 
     Parameters

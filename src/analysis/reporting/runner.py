@@ -126,11 +126,7 @@ def _versions() -> dict[str, str]:
 def generated_at() -> str:
     """Generation time; ``SOURCE_DATE_EPOCH`` pins it (reproducible-build convention)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-        if epoch
-        else dt.datetime.now(tz=dt.UTC)
-    )
+    when = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch else dt.datetime.now(tz=dt.UTC)
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -308,9 +304,10 @@ def run_report(
                 "period_start": per.start.isoformat(),
                 "period_end": per.end.isoformat(),
                 "generated_at": stamp,
-                "parameters": {**{k: v for k, v in common.items() if k not in
-                                  ("warehouse", "report_dir")}, "max_quarantine_share":
-                               quality.max_quarantine_share},
+                "parameters": {
+                    **{k: v for k, v in common.items() if k not in ("warehouse", "report_dir")},
+                    "max_quarantine_share": quality.max_quarantine_share,
+                },
                 "notebooks": [nb.name for nb in nbs],
                 "inputs": {
                     name: {"files": tq.files, "rows_in": tq.rows_in, "kept": tq.kept}

@@ -29,7 +29,11 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 __all__ = [
-    "CLUSTER_FEATURES", "CustomerClusterer", "explain_clusters", "fit_clusters", "FEATURE_WORDS",
+    "CLUSTER_FEATURES",
+    "CustomerClusterer",
+    "explain_clusters",
+    "fit_clusters",
+    "FEATURE_WORDS",
 ]
 
 #: Default features: purchases, spend per order, days since the last purchase.
@@ -306,9 +310,7 @@ def explain_clusters(
     return rules.reset_index(drop=True), fidelity
 
 
-def fit_clusters(
-    features: pd.DataFrame, **params
-) -> tuple[CustomerClusterer, pd.DataFrame]:
+def fit_clusters(features: pd.DataFrame, **params) -> tuple[CustomerClusterer, pd.DataFrame]:
     """Fit :class:`CustomerClusterer` on purchasing customers and label every customer.
 
     Returns
@@ -320,8 +322,9 @@ def fit_clusters(
     """
     bought = features["orders"].fillna(0) > 0
     model = CustomerClusterer(**params).fit(features.loc[bought])
-    out = pd.DataFrame(index=features.index, columns=["cluster", "cluster_zh", "cluster_en"],
-                       dtype=object)
+    out = pd.DataFrame(
+        index=features.index, columns=["cluster", "cluster_zh", "cluster_en"], dtype=object
+    )
     out.loc[bought, "cluster_zh"] = model.name_labels(model.labels_, "zh")
     out.loc[bought, "cluster_en"] = model.name_labels(model.labels_, "en")
     out["cluster"] = out["cluster_en"]

@@ -95,7 +95,8 @@ def derive_lifecycle_thresholds(
         dormant_after=float(dormant_after if dormant_after is not None else dq),
         churned_after=float(churned_after if churned_after is not None else cq),
         new_within=float(
-            new_within if new_within is not None
+            new_within
+            if new_within is not None
             else (dormant_after if dormant_after is not None else dq)
         ),
         loyal_min_orders=float(loyal_min_orders if loyal_min_orders is not None else lo),

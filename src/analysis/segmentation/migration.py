@@ -178,8 +178,10 @@ def find_harmful_flows(matrix: pd.DataFrame, column: str, *, top: int = 5) -> pd
             if n and b in health and health[b] < health[a]:
                 rows.append({"from": a, "to": b, "customers": n, "share_of_from": n / total})
     out = pd.DataFrame(rows, columns=["from", "to", "customers", "share_of_from"])
-    return out.sort_values(["customers", "from"], ascending=[False, True]).head(top).reset_index(
-        drop=True
+    return (
+        out.sort_values(["customers", "from"], ascending=[False, True])
+        .head(top)
+        .reset_index(drop=True)
     )
 
 

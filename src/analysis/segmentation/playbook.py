@@ -52,8 +52,10 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
         text = Path(path).read_text(encoding="utf-8")
     else:
         source = "analysis/segmentation/playbook.yaml"
-        text = resources.files("analysis.segmentation").joinpath("playbook.yaml").read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("analysis.segmentation")
+            .joinpath("playbook.yaml")
+            .read_text(encoding="utf-8")
         )
     try:
         raw = yaml.safe_load(text) or {}

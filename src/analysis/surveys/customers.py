@@ -46,15 +46,17 @@ def compute_customer_satisfaction(
     s = s.sort_values([CUSTOMER_ID, RESPONSE_DATE], kind="stable")
     last = s.groupby(CUSTOMER_ID).tail(1).set_index(CUSTOMER_ID)
     agg = s.groupby(CUSTOMER_ID)[SCORE].agg(["size", "mean"])
-    out = pd.DataFrame({
-        "latest_score": last[SCORE],
-        "nps_group": nps_groups(last[SCORE]),
-        "latest_response_date": last[RESPONSE_DATE],
-        "responses": agg["size"],
-        "mean_score": agg["mean"],
-        "comment_sentiment": last["sentiment"],
-        "comment_sentiment_score": last["sentiment_score"],
-    })
+    out = pd.DataFrame(
+        {
+            "latest_score": last[SCORE],
+            "nps_group": nps_groups(last[SCORE]),
+            "latest_response_date": last[RESPONSE_DATE],
+            "responses": agg["size"],
+            "mean_score": agg["mean"],
+            "comment_sentiment": last["sentiment"],
+            "comment_sentiment_score": last["sentiment_score"],
+        }
+    )
     out.index.name = CUSTOMER_ID
     return out
 
@@ -97,14 +99,17 @@ def select_followups(
     c = customers.reindex(s.index[unhappy])
     keep = c[tier_col].isin(tiers)
     c = c[keep]
-    out = pd.DataFrame({
-        "value_tier": c[tier_col], "monetary_total": c[value_col],
-        "latest_score": s.loc[c.index, "latest_score"],
-        "nps_group": s.loc[c.index, "nps_group"],
-        "comment_sentiment": s.loc[c.index, "comment_sentiment"],
-        "latest_response_date": s.loc[c.index, "latest_response_date"].dt.date,
-        COMMENT: latest_comments.reindex(c.index),
-    })
+    out = pd.DataFrame(
+        {
+            "value_tier": c[tier_col],
+            "monetary_total": c[value_col],
+            "latest_score": s.loc[c.index, "latest_score"],
+            "nps_group": s.loc[c.index, "nps_group"],
+            "comment_sentiment": s.loc[c.index, "comment_sentiment"],
+            "latest_response_date": s.loc[c.index, "latest_response_date"].dt.date,
+            COMMENT: latest_comments.reindex(c.index),
+        }
+    )
     out["action"] = c[action_col]
     out.index.name = CUSTOMER_ID
     return out.sort_values(["monetary_total"], ascending=False).reset_index()

@@ -39,8 +39,11 @@ def nps_groups(score: pd.Series) -> pd.Series:
     ['detractor', 'detractor', 'passive', 'promoter', nan]
     """
     s = pd.to_numeric(score, errors="coerce")
-    out = pd.Series(np.select([s <= 6, s <= 8], ["detractor", "passive"], "promoter"),
-                    index=s.index, dtype=object)
+    out = pd.Series(
+        np.select([s <= 6, s <= 8], ["detractor", "passive"], "promoter"),
+        index=s.index,
+        dtype=object,
+    )
     return out.where(s.notna())
 
 
@@ -57,8 +60,13 @@ def _nps_row(scores: pd.Series, level: float) -> dict:
     pa, da, na = (p + 1) / (n + 3), (d + 1) / (n + 3), n + 3
     se = np.sqrt((pa + da - (pa - da) ** 2) / na)
     centre = pa - da
-    return {**row, "nps": 100 * nps, "nps_low": 100 * max(centre - z * se, -1),
-            "nps_high": 100 * min(centre + z * se, 1), "nps_se": 100 * se}
+    return {
+        **row,
+        "nps": 100 * nps,
+        "nps_low": 100 * max(centre - z * se, -1),
+        "nps_high": 100 * min(centre + z * se, 1),
+        "nps_se": 100 * se,
+    }
 
 
 def _groups(df: pd.DataFrame, by: str | list[str] | None):
@@ -142,9 +150,18 @@ def compute_csat(
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         mean, sem = float(s.mean()), float(s.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         t = stats.t.ppf(0.5 + level / 2, max(n - 1, 1))
-        rows.append({**row, "responses": n, "csat": p, "csat_low": centre - half,
-                     "csat_high": centre + half, "csat_mean": mean,
-                     "csat_mean_low": mean - t * sem, "csat_mean_high": mean + t * sem})
+        rows.append(
+            {
+                **row,
+                "responses": n,
+                "csat": p,
+                "csat_low": centre - half,
+                "csat_high": centre + half,
+                "csat_mean": mean,
+                "csat_mean_low": mean - t * sem,
+                "csat_mean_high": mean + t * sem,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -169,11 +186,18 @@ def compute_monthly_change(monthly: pd.DataFrame, *, month_col: str = "month") -
     se = np.sqrt(m["nps_se"] ** 2 + prev_se**2)
     z = change / se
     p = 2 * stats.norm.sf(np.abs(z))
-    return pd.DataFrame({
-        month_col: m[month_col], "responses": m["responses"], "nps": m["nps"],
-        "change": change, "change_low": change - 1.96 * se, "change_high": change + 1.96 * se,
-        "p_value": p, "significant": p < 0.05,
-    })
+    return pd.DataFrame(
+        {
+            month_col: m[month_col],
+            "responses": m["responses"],
+            "nps": m["nps"],
+            "change": change,
+            "change_low": change - 1.96 * se,
+            "change_high": change + 1.96 * se,
+            "p_value": p,
+            "significant": p < 0.05,
+        }
+    )
 
 
 def compute_response_rate(
@@ -210,9 +234,16 @@ def compute_response_rate(
         else:
             base = len(customers)
         who = g.loc[g["_ident"], CUSTOMER_ID].nunique()
-        rows.append({month_col: month, "responses": len(g), "respondents": who,
-                     "anonymous": int((~g["_ident"]).sum()), "customer_base": base,
-                     "response_rate": who / base if base else np.nan})
+        rows.append(
+            {
+                month_col: month,
+                "responses": len(g),
+                "respondents": who,
+                "anonymous": int((~g["_ident"]).sum()),
+                "customer_base": base,
+                "response_rate": who / base if base else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -62,8 +62,9 @@ def compute_contract_survival(subscriptions: ir.Table, *, as_of) -> pd.DataFrame
     >>> subs = ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"],
     ...     "start_date": pd.to_datetime(["2024-01-01", "2024-02-01"]).date,
     ...     "end_date": pd.to_datetime(["2024-03-01", None]).date}))
-    >>> compute_contract_survival(subs, as_of="2024-04-30")[["duration_days", "event"]].values.tolist()
-    [[60.0, 1], [89.0, 0]]
+    >>> out = compute_contract_survival(subs, as_of="2024-04-30")
+    >>> out[["duration_days", "event"]].astype(int).values.tolist()
+    [[60, 1], [89, 0]]
     """
     as_of = _date(as_of)
     s = subscriptions

@@ -92,8 +92,12 @@ def load_vader_snippets(folder: str | Path, *, neutral_band: float = 0.5) -> pd.
     """
     folder = Path(folder)
     frames = []
-    names = {"amazon": "amazonReviewSnippets", "movie": "movieReviewSnippets",
-             "nyt": "nytEditorialSnippets", "tweets": "tweets"}
+    names = {
+        "amazon": "amazonReviewSnippets",
+        "movie": "movieReviewSnippets",
+        "nyt": "nytEditorialSnippets",
+        "tweets": "tweets",
+    }
     for domain, stem in names.items():
         path = folder / f"{stem}_GroundTruth.txt"
         if not path.is_file():

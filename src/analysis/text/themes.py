@@ -82,8 +82,9 @@ def topic_coherence(components: np.ndarray, binary: sp.csr_matrix, *, top: int =
     return np.array(out)
 
 
-def _fit_one(docs: list[list[str]], k_range: Sequence[int], seed: int, max_select: int,
-             min_df: int):
+def _fit_one(
+    docs: list[list[str]], k_range: Sequence[int], seed: int, max_select: int, min_df: int
+):
     vec = TfidfVectorizer(analyzer=lambda d: d, min_df=min_df, max_df=0.2, sublinear_tf=True)
     x = vec.fit_transform(docs)
     terms = np.array(vec.get_feature_names_out())
@@ -165,13 +166,25 @@ def fit_themes(
         weights.append(frame)
         for j, comp in enumerate(model.components_):
             top = terms[np.argsort(-comp)[:10]].tolist()
-            themes.append({"theme": ids[j], "language": lang, "name": "·".join(top[:3]),
-                           "top_terms": " ".join(top), "k": w.shape[1],
-                           "coherence": float(coh[j])})
+            themes.append(
+                {
+                    "theme": ids[j],
+                    "language": lang,
+                    "name": "·".join(top[:3]),
+                    "top_terms": " ".join(top),
+                    "k": w.shape[1],
+                    "coherence": float(coh[j]),
+                }
+            )
     if not weights:
         empty = pd.DataFrame(index=out_index if out_index is not None else index)
-        return ThemeModel(pd.DataFrame(columns=["theme", "language", "name", "top_terms", "k",
-                                                "coherence", "comments"]), empty, empty)
+        return ThemeModel(
+            pd.DataFrame(
+                columns=["theme", "language", "name", "top_terms", "k", "coherence", "comments"]
+            ),
+            empty,
+            empty,
+        )
     w = pd.concat(weights, axis=1)
     mentions = w >= mention_share
     if doc_of is not None:
@@ -179,8 +192,10 @@ def fit_themes(
         w = w.groupby(key, sort=False).mean()
         mentions = mentions.groupby(key, sort=False).any()
         if out_index is not None:
-            w, mentions = w.reindex(out_index, fill_value=0.0), mentions.reindex(
-                out_index, fill_value=False)
+            w, mentions = (
+                w.reindex(out_index, fill_value=0.0),
+                mentions.reindex(out_index, fill_value=False),
+            )
     elif out_index is not None:
         w.index = out_index
         mentions.index = out_index
@@ -227,13 +242,22 @@ def summarise_themes(
             hit = mg.index[mg[theme].to_numpy()]
             r = resp.loc[hit]
             grp = nps_groups(r[score_col]) if len(r) else pd.Series(dtype=object)
-            nps = (100 * ((grp == "promoter").mean() - (grp == "detractor").mean())
-                   if grp.notna().any() else np.nan)
-            rows.append({
-                "group": g[0] if isinstance(g, tuple) else g, "theme": theme,
-                "name": names[theme], "comments": len(hit), "prevalence": len(hit) / len(idx),
-                "mean_sentiment": r[sentiment_col].mean() if len(r) else np.nan,
-                "nps": nps, "mean_score": r[score_col].mean() if len(r) else np.nan,
-            })
+            nps = (
+                100 * ((grp == "promoter").mean() - (grp == "detractor").mean())
+                if grp.notna().any()
+                else np.nan
+            )
+            rows.append(
+                {
+                    "group": g[0] if isinstance(g, tuple) else g,
+                    "theme": theme,
+                    "name": names[theme],
+                    "comments": len(hit),
+                    "prevalence": len(hit) / len(idx),
+                    "mean_sentiment": r[sentiment_col].mean() if len(r) else np.nan,
+                    "nps": nps,
+                    "mean_score": r[score_col].mean() if len(r) else np.nan,
+                }
+            )
     out = pd.DataFrame(rows)
     return out.rename(columns={"group": by}) if by else out.drop(columns="group")
