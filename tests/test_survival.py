@@ -168,3 +168,20 @@ def test_cox_fits_a_uniform_sample_above_max_rows():
     assert full.fit_rows_ == 432
     # same covariates, estimates of the same sign for the strong effects
     assert np.sign(m.fitter_.params_["prio"]) == np.sign(full.fitter_.params_["prio"])
+
+
+def test_reasons_with_fewer_covariates_than_asked():
+    # CDNOW has a single covariate: reasons 2 and 3 stay empty instead of failing
+    import pandas as pd
+    from lifelines.datasets import load_rossi
+
+    from analysis.survival import CoxModel
+    from analysis.survival.warning import compute_reasons
+
+    rossi = load_rossi()[["week", "arrest", "prio"]]
+    m = CoxModel(penalizers=(0.0,), check_ph=False).fit(rossi, "week", "arrest")
+    r = compute_reasons(m, rossi[["prio"]], n=3, lang="en")
+    assert list(r.columns) == ["reason_1", "reason_2", "reason_3"]
+    assert (r["reason_2"] == "").all() and (r["reason_3"] == "").all()
+    top = rossi["prio"].idxmax()
+    assert r.loc[top, "reason_1"] != "" and isinstance(r, pd.DataFrame)

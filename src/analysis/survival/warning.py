@@ -32,8 +32,8 @@ def compute_reasons(model, X: pd.DataFrame, *, n: int = 3, lang: str = "zh") -> 
     values = contrib.to_numpy()
     names = np.array([describe_covariate(c, lang) for c in beta.index])
     order = np.argsort(-values, axis=1, kind="stable")[:, :n]
-    out = {}
-    for k in range(n):
+    out = {f"reason_{k + 1}": np.full(len(values), "", dtype=object) for k in range(n)}
+    for k in range(min(n, values.shape[1])):  # a model may have fewer covariates than n
         idx = order[:, k]
         v = values[np.arange(len(values)), idx]
         out[f"reason_{k + 1}"] = np.where(
