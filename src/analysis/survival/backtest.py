@@ -90,6 +90,8 @@ class BacktestResult:
     scored: pd.DataFrame
     best: str
     models: dict = field(default_factory=dict)
+    kind: str = "time"  # "time": refitted as of an earlier date; "random-split": see note
+    note: str = ""
 
 
 def run_backtest(
@@ -104,8 +106,16 @@ def run_backtest(
     data_now: pd.DataFrame | None = None,
     extra: pd.DataFrame | None = None,
     covariates: dict | None = None,
+    min_events: int = 10,
+    random_state: int = 0,
 ) -> BacktestResult:
     """Fit each model as of ``as_of - horizon_days`` and score it on what happened since.
+
+    When fewer than ``min_events`` customers had left by then (a snapshot data set such
+    as IBM Telco dates every churn at its as-of date), no time-based backtest is
+    possible: the models are then compared on a random 30% holdout of today's data,
+    ``kind`` is ``"random-split"``, ``note`` says why, and there is no top-k or
+    calibration.
 
     Parameters
     ----------
@@ -136,6 +146,15 @@ def run_backtest(
     if extra is not None:
         data_then = data_then.join(extra[[c for c in extra.columns if c not in data_then]])
     dt_ = data_then[data_then["contract"] == contract]
+    if int(dt_[EVENT].sum()) < min_events:
+        now_ = data_now[data_now["contract"] == contract]
+        if extra is not None:
+            now_ = now_.join(extra[[c for c in extra.columns if c not in now_]])
+        return _random_holdout(
+            models, now_, then, horizon_days, covariates, random_state,
+            note=f"only {int(dt_[EVENT].sum())} customers had left by {then.date()}: no "
+            "time-based backtest is possible; models compared on a random 30% holdout",
+        )
     train = make_model_frame(dt_, **(covariates or {}))
     active = dt_.index[dt_[EVENT] == 0]
     now_rows = data_now.reindex(active)
@@ -252,4 +271,37 @@ def run_noncontract_backtest(
         scored=scored.sort_index(),
         best="bgnbd",
         models={"bgnbd": m},
+    )
+
+
+def _random_holdout(models, data, then, horizon_days, covariates, random_state, *, note):
+    from sklearn.model_selection import train_test_split
+
+    frame = make_model_frame(data, **(covariates or {}))
+    tr, te = train_test_split(frame, test_size=0.3, random_state=random_state)
+    rows, fitted = {}, {}
+    for name, est in models.items():
+        m = clone(est).fit(tr, DURATION, EVENT)
+        fitted[name] = m
+        rows[name] = {
+            "holdout_concordance": float(m.score(te)),
+            "integrated_brier": float("nan"),
+            "train_concordance": m.concordance_,
+            "customers_scored": len(te),
+            "churned_in_horizon": int(te[EVENT].sum()),
+        }
+    metrics = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+    best = metrics["holdout_concordance"].idxmax()
+    empty = pd.DataFrame(columns=["churn_prob", "churned", "churn_risk"])
+    return BacktestResult(
+        as_of=str(then.date()),
+        horizon_days=horizon_days,
+        metrics=metrics,
+        top_k=pd.DataFrame(),
+        calibration=pd.DataFrame(),
+        scored=empty,
+        best=best,
+        models=fitted,
+        kind="random-split",
+        note=note,
     )

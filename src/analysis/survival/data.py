@@ -253,6 +253,12 @@ def compute_survival_data(
     )
     parts.append(nc)
     data = pd.concat([p for p in parts if len(p)], axis=0, sort=False)
+    # Keep every column of both kinds even when one kind has no customers (IBM Telco
+    # is all contracts), so downstream code can select them without special cases.
+    for p in parts:
+        for col in p.columns:
+            if col not in data.columns:
+                data[col] = pd.Series(dtype=p[col].dtype)
     cust = wh["customers"]
     if "signup_date" in cust.columns:
         cust = cust.filter(
