@@ -17,6 +17,20 @@ DEFAULT_CATEGORICAL = (
 # Segment columns (value_tier, rfm_segment, lifecycle) are not defaults: they are computed
 # from recency and spend to date, which already encode whether a customer left. Pass them
 # in ``categorical`` when a segment is assigned at sign-up.
+# Contract columns that are not risk factors (too many levels, or who serves the customer).
+NOT_COVARIATES = ("city", "account_owner", "name", "phone", "email", "kind", "contract")
+# Segment columns joined for the lists are not covariates: they are computed from
+# recency and spend, which partly encode whether the customer has left.
+SEGMENT_PREFIXES = (
+    "rfm_",
+    "lifecycle",
+    "value_tier",
+    "abc_class",
+    "key_account",
+    "action",
+    "cluster",
+    "segment",
+)
 DEFAULT_NUMERIC = ("monthly_fee", "first_amount", "detractor", "has_survey", "latest_nps")
 _LOG_NUMERIC = ("monthly_fee", "first_amount")
 SEP = "="
@@ -50,6 +64,10 @@ def build_covariates(
 ) -> pd.DataFrame:
     """One-hot and numeric covariates from survival data; absent columns are skipped.
 
+    By default the categorical covariates are the contract's (plan, customer type,
+    region, channel, industry) plus every further customer attribute with 2 to
+    ``max_levels`` levels; city and account owner are left out.
+
     Categorical columns become ``column=level`` indicators against the most frequent
     level (the reference, recorded in ``attrs["reference"]``); levels rarer than
     ``min_share`` are pooled as ``column=其他/other``. Fees and amounts enter as
@@ -78,7 +96,21 @@ def build_covariates(
     """
     spec = reference or {}
     if not spec:
-        cats = [c for c in (categorical or DEFAULT_CATEGORICAL) if c in data.columns]
+        if categorical is None:
+            # The contract's categorical columns, plus any further customer attribute
+            # (IBM Telco's contract type, internet service, ...) with 2..max_levels levels.
+            extra = [
+                c
+                for c in data.columns
+                if c not in DEFAULT_CATEGORICAL
+                and c not in NOT_COVARIATES
+                and not c.startswith(SEGMENT_PREFIXES)
+                and not c.endswith(("_zh", "_en"))
+                and (data[c].dtype == object or str(data[c].dtype) in ("string", "category"))
+                and 2 <= data[c].nunique(dropna=True) <= max_levels
+            ]
+            categorical = (*DEFAULT_CATEGORICAL, *extra)
+        cats = [c for c in categorical if c in data.columns]
         nums = [c for c in (numeric or DEFAULT_NUMERIC) if c in data.columns]
         if "detractor" in nums and "latest_nps" in nums:
             nums.remove("latest_nps")  # the same information twice makes the fit unstable
