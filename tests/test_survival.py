@@ -110,15 +110,21 @@ def test_planted_hazard_ratios(sample_wh):
             "event": c["event"],
         }
     )
-    s = CoxModel(penalizers=(0.0,), check_ph=False).fit(X, "duration_days", "event").summary_
+    m = CoxModel(penalizers=(0.0,), check_ph=False).fit(X, "duration_days", "event")
+    # Six intervals at once: each at 1 - 0.05/6 (Bonferroni), so that the family is
+    # inside with 95% probability. Plain 95% intervals hold all six only ~74% of the
+    # time (seed 7 puts is_business at 0.70 [0.61, 0.797] against 0.80, the same with
+    # the generator's own covariates).
+    from scipy.stats import norm
+
+    z = norm.ppf(1 - 0.05 / (2 * len(hr_true)))
+    beta, se = m.fitter_.params_, m.fitter_.standard_errors_
     for k, hr in hr_true.items():
-        lo, hi = s.loc[k, "ci_lower"], s.loc[k, "ci_upper"]
-        if k == "is_business":
-            # seed 7 draws 0.70 [0.61, 0.797] even with the generator's own covariates
-            # (checked on truth/customers.parquet): a 2-sigma draw, not a pipeline error
-            assert s.loc[k, "hazard_ratio"] < 1 and lo * 0.9 <= hr <= hi * 1.1
-        else:
-            assert lo <= hr <= hi, (k, hr, lo, hi)
+        lo, hi = np.exp(beta[k] - z * se[k]), np.exp(beta[k] + z * se[k])
+        assert lo <= hr <= hi, (k, hr, lo, hi)
+    s = m.summary_
+    inside_95 = sum(s.loc[k, "ci_lower"] <= hr <= s.loc[k, "ci_upper"] for k, hr in hr_true.items())
+    assert inside_95 >= len(hr_true) - 1
     # observable proxy: latest NPS <= 6 (misclassified for ~15%) still doubles-ish the hazard
     X["dissatisfied"] = c["detractor"]
     s2 = CoxModel(penalizers=(0.0,), check_ph=False).fit(X, "duration_days", "event").summary_
