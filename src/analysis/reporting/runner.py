@@ -352,6 +352,9 @@ def _execute(nb: Path, target: Path, parameters: dict, *, cwd, out, period, buil
             cwd=str(cwd),
             progress_bar=False,
             log_output=False,
+            # ipykernel warns on every start that local TCP is unencrypted; the kernel
+            # only listens on 127.0.0.1, so keep the run's output to its progress lines.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         failed = out / "_failed" / f"{period}-{dt.datetime.now():%Y%m%dT%H%M%S}"
