@@ -151,7 +151,12 @@ def run_backtest(
         if extra is not None:
             now_ = now_.join(extra[[c for c in extra.columns if c not in now_]])
         return _random_holdout(
-            models, now_, then, horizon_days, covariates, random_state,
+            models,
+            now_,
+            then,
+            horizon_days,
+            covariates,
+            random_state,
             note=f"only {int(dt_[EVENT].sum())} customers had left by {then.date()}: no "
             "time-based backtest is possible; models compared on a random 30% holdout",
         )
