@@ -15,7 +15,7 @@ from analysis.text.language import detect_languages
 from analysis.text.pii import mask_pii_series
 from analysis.text.sentiment import SentimentClassifier, score_sentiment
 from analysis.text.themes import ThemeModel, fit_themes
-from analysis.text.tokens import keep_aspect_terms, tokenize_many
+from analysis.text.tokens import keep_aspect_terms, tokenize_many, tone_terms
 
 __all__ = ["CommentAnalysis", "analyse_comments"]
 
@@ -89,6 +89,9 @@ def analyse_comments(
     sent = score_sentiment(c[comment_col], scores, review_model=review_model, seed=seed)
     c = c.join(sent)
     aspects = [keep_aspect_terms(t) for t in tokens]
+    # Themes are about aspects, not tone: drop words found in one polarity only.
+    tone = tone_terms(aspects, c["sentiment"])
+    aspects = [[w for w in t if w not in tone] for t in aspects]
     themes = fit_themes(aspects, c["language"].tolist(), index=c.index, seed=seed, **theme_kw)
     c["theme"] = themes.primary
     return CommentAnalysis(c, tokens, themes)

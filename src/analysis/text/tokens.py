@@ -24,6 +24,7 @@ __all__ = [
     "load_word_tags",
     "tokenize",
     "tokenize_many",
+    "tone_terms",
 ]
 
 USER_DICT = "userdict.txt"
@@ -147,3 +148,60 @@ def keep_aspect_terms(tokens: list[str]) -> list[str]:
                 continue
             out.append(t)
     return out
+
+
+def tone_terms(
+    tokens: list[list[str]],
+    labels: Iterable[object],
+    *,
+    ratio: float = 0.2,
+    prior: float = 5.0,
+    min_count: int = 10,
+) -> frozenset[str]:
+    """Words that carry tone rather than topic: (almost) never in one of the two poles.
+
+    A word about *what* a comment concerns (售后, 物流, delivery) turns up in negative and
+    positive comments alike, if in different proportions; a word that says *how* it went
+    (给力, 点赞, 压坏, disappointed, recommend), or a stock phrase of one tone, turns up
+    in comments of one polarity only. For each word with at least ``min_count`` comments,
+    the share of its comments labelled ``negative`` and ``positive`` is compared with the
+    share among all labelled comments (smoothed by ``prior`` comments at that share); a
+    word is tone-bearing when either ratio is below ``ratio``. Such words let NMF build
+    themes out of "praise" and "complaint" instead of aspects, and a theme of complaint
+    words is a driver whatever it is about.
+
+    Parameters
+    ----------
+    tokens : list of list of str
+        Words per comment.
+    labels : iterable
+        ``negative``, ``neutral``, ``positive`` (or missing) per comment, e.g. the
+        predicted sentiment.
+
+    Examples
+    --------
+    >>> toks = [["物流", "给力"]] * 40 + [["物流", "太慢"]] * 40
+    >>> sorted(tone_terms(toks, ["positive"] * 40 + ["negative"] * 40))
+    ['太慢', '给力']
+    """
+    import numpy as np
+
+    lab = np.asarray(list(labels), dtype=object)
+    lengths = np.fromiter((len(set(t)) for t in tokens), dtype=np.int64, count=len(tokens))
+    words = np.array([w for t in tokens for w in set(t)], dtype=object)
+    if words.size == 0:
+        return frozenset()
+    doc_lab = np.repeat(lab, lengths)
+    vocab, inv = np.unique(words.astype(str), return_inverse=True)
+    classes = ["negative", "neutral", "positive"]
+    labelled = np.isin(lab, classes)
+    n = np.bincount(inv[np.isin(doc_lab, classes)], minlength=len(vocab))
+    out = np.zeros(len(vocab), dtype=bool)
+    for pole in ("negative", "positive"):
+        base = (lab[labelled] == pole).mean() if labelled.any() else 0.0
+        if base <= 0:
+            continue
+        k = np.bincount(inv[doc_lab == pole], minlength=len(vocab))
+        r = (k + prior * base) / (n + prior) / base
+        out |= (r < ratio) & (n >= min_count)
+    return frozenset(vocab[out].tolist())
