@@ -30,6 +30,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "rows_per_month": ("每月行数", "Rows per month"),
     "amount_per_month": ("每月净销售额", "Net sales per month"),
     "refund_share": ("退款占比", "Refund share"),
+    # report pages (analysis.reporting.html)
+    "page.period": ("报告期", "Period"),
+    "page.data_window": ("数据区间", "Data window"),
+    "page.contents": ("目录", "Contents"),
+    "page.generated": ("生成时间", "Generated"),
+    "page.pages": ("报告页面", "Report pages"),
+    "page.seconds": ("秒", "s"),
+    "page.missing": ("缺失", "missing"),
+    "page.quality": ("数据质量", "Data quality"),
+    "page.files": ("数据文件", "Data files"),
+    "page.exports": ("导出表格", "Exported tables"),
+    "page.quarantine": ("隔离记录", "Quarantined rows"),
+    "page.all_reports": ("全部报告", "All reports"),
+    "page.reports_title": ("月度报告", "Monthly reports"),
+    "page.no_reports": ("暂无报告", "No reports yet"),
 }
 
 

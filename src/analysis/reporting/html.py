@@ -24,40 +24,6 @@ from analysis.exceptions import ConfigError, ReportError
 
 __all__ = ["render_notebook_html", "render_period_index", "render_reports_index"]
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "period": "报告期",
-        "data_window": "数据区间",
-        "contents": "目录",
-        "generated": "生成时间",
-        "pages": "报告页面",
-        "seconds": "秒",
-        "missing": "缺失",
-        "quality": "数据质量",
-        "files": "数据文件",
-        "exports": "导出表格",
-        "quarantine": "隔离记录",
-        "all_reports": "全部报告",
-        "reports_title": "月度报告",
-        "no_reports": "暂无报告",
-    },
-    "en": {
-        "period": "Period",
-        "data_window": "Data window",
-        "contents": "Contents",
-        "generated": "Generated",
-        "pages": "Report pages",
-        "seconds": "s",
-        "missing": "missing",
-        "quality": "Data quality",
-        "files": "Data files",
-        "exports": "Exported tables",
-        "quarantine": "Quarantined rows",
-        "all_reports": "All reports",
-        "reports_title": "Monthly reports",
-        "no_reports": "No reports yet",
-    },
-}
 _HTML_LANG = {"zh": "zh-CN", "en": "en"}
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # No script at all, nothing fetched: inline styles and data: images/fonts only.
@@ -112,10 +78,13 @@ _VOLATILE_NB_METADATA = ("papermill", "widgets")
 
 
 def _labels(lang: str) -> dict[str, str]:
-    try:
-        return LABELS[lang]
-    except KeyError:
-        raise ConfigError(f"report language '{lang}' is not supported: use 'zh' or 'en'") from None
+    """The page labels (``page.*`` keys of :data:`analysis.i18n.LABELS`) in ``lang``."""
+    from analysis.i18n import LABELS
+
+    if lang not in ("zh", "en"):
+        raise ConfigError(f"report language '{lang}' is not supported: use 'zh' or 'en'")
+    i = 0 if lang == "zh" else 1
+    return {k[5:]: v[i] for k, v in LABELS.items() if k.startswith("page.")}
 
 
 def _esc(value: object) -> str:
