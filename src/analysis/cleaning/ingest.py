@@ -325,7 +325,8 @@ def clean_table(
         lo, hi = clean.aggregate(lo=clean[event].min(), hi=clean[event].max()).execute().iloc[0]
         q.date_min = None if lo is None or lo != lo else str(lo)[:10]
         q.date_max = None if hi is None or hi != hi else str(hi)[:10]
-    for tmp in (f"_norm_{spec.name}",):
+    # Working tables hold every raw row twice over; the warehouse keeps the clean table.
+    for tmp in (f"_norm_{spec.name}", f"_stage_{spec.name}", f"_raw_{spec.name}"):
         con.drop_table(tmp, force=True)
     return q
 
