@@ -52,9 +52,3 @@ def label(key: str, lang: str = "zh") -> str:
     """The label of ``key`` in ``lang`` ("zh" or "en"); unknown keys come back as given."""
     zh, en = LABELS.get(key, (key, key))
     return zh if lang == "zh" else en
-
-
-def bilingual(key: str) -> str:
-    """``中文 / English``, for places both readers share."""
-    zh, en = LABELS.get(key, (key, key))
-    return f"{zh} / {en}"
