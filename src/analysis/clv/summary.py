@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from analysis.schema import AMOUNT, CUSTOMER_ID, ORDER_DATE
@@ -83,5 +84,5 @@ def compute_rfm_summary(
     )
     freq = out["frequency"].to_numpy()
     spend = df["repeat_spend"].astype(float).to_numpy()
-    out["monetary_value"] = [s / f if f > 0 else 0.0 for s, f in zip(spend, freq, strict=True)]
+    out["monetary_value"] = np.divide(spend, freq, out=np.zeros_like(spend), where=freq > 0)
     return out[["frequency", "recency", "T", "monetary_value", "first_purchase"]].sort_index()
