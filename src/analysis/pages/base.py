@@ -146,6 +146,9 @@ def render_blocks(result: Section | Skipped, lang: str) -> list[Any]:
         elif hasattr(block, "render"):
             out.append(HTML(block.render(lang)._repr_html_()))
         elif isinstance(block, Chart):
+            from analysis.plotting import use_house_style
+
+            use_house_style()  # the CJK font, so a chart drawn anywhere shows Chinese
             out.append(block.draw(lang))
         elif isinstance(block, Heading):
             out.append(HTML(_heading_html(block.key, lang, level=3)))
@@ -159,7 +162,8 @@ class Word:
     """A value shown as words at display time: a class label or a catalogue entry.
 
     ``Word("lifecycle", "dormant")`` shows the class label (沉默客户 / Dormant);
-    ``Word("label", "surveys")`` the catalogue's ``surveys`` entry.
+    ``Word("label", "surveys")`` the catalogue's ``surveys`` entry; ``Word("field", "amount")``
+    a contract column's name (a column outside the contract is shown as named).
     """
 
     scheme: str
@@ -170,6 +174,11 @@ class Word:
 
 
 def _word(scheme: str, code: object, lang: str) -> str:
+    if scheme == "field":  # a contract column; a user's own column is shown as named
+        from analysis.i18n import has
+
+        key = f"field.{code}"
+        return t(key, lang) if has(key) else str(code)
     if scheme == "label":
         from analysis.i18n import label
 

@@ -205,6 +205,7 @@ def compute_segmentation(wh: Warehouse, settings: RunSettings) -> Segmentation:
     for name, series in labels.items():
         lab[name] = series
     codes = classes[[c for c in CLASS_CODES if c in classes.columns]].copy()
+    codes.attrs, lab.attrs = {}, {}  # what attrs held lives in the Segmentation fields
     return Segmentation(
         features=features,
         classes=codes,
@@ -230,6 +231,9 @@ class RunContext:
     report_dir : Path or None
         This run's report folder (exports go to ``exports/``); None writes nothing.
     segmentation : Segmentation
+    source : str
+        The data source as shown on pages (the runner passes it with credentials and
+        the analyst's folders left out).
     """
 
     warehouse: Warehouse
@@ -237,6 +241,7 @@ class RunContext:
     settings: RunSettings
     report_dir: Path | None
     segmentation: Segmentation
+    source: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -368,5 +373,8 @@ def open_context(
                 settings=run,
                 report_dir=Path(report_dir) if report_dir else None,
                 segmentation=stored["seg"],
+                source=data_path,
             )
-    return build_context(wh, lang=lang, settings=run, report_dir=report_dir)
+    ctx = build_context(wh, lang=lang, settings=run, report_dir=report_dir)
+    ctx.source = data_path
+    return ctx

@@ -21,8 +21,8 @@ import pandas as pd
 
 __all__ = ["KINDS", "Table", "format_frame", "format_value", "render_table"]
 
-KINDS = ("text", "count", "money", "pct", "pct_change", "pvalue", "float1", "float2", "float3",
-         "ratio", "days", "date", "score")  # fmt: skip
+KINDS = ("text", "count", "count_change", "money", "pct", "pct_change", "pvalue", "float1",
+         "float2", "float3", "ratio", "days", "date", "score")  # fmt: skip
 MISSING = "–"
 _NON_NUMERIC = ("text", "date")
 _DECIMALS = {"count": 0, "days": 0, "score": 1, "float1": 1, "float2": 2, "float3": 3, "ratio": 2}
@@ -89,7 +89,7 @@ def format_value(value: Any, kind: str) -> str:
     >>> format_value(286917272.0, "count"), format_value(0.0588, "pct")
     ('286,917,272', '5.9%')
     >>> format_value(0.012, "pct_change"), format_value(1.207681e-12, "pvalue")
-    ('+1.2 pp', '< 0.001')
+    ('+1.2', '< 0.001')
     >>> format_value(float("nan"), "money"), format_value(-1200, "money")
     ('–', '-1,200')
     """
@@ -106,13 +106,17 @@ def format_value(value: Any, kind: str) -> str:
     if d.is_infinite():
         return "-∞" if d < 0 else "∞"
     if kind == "money":
-        return _fixed(d, 0 if abs(d) >= 100 else 2)
+        whole = d == d.to_integral_value()
+        return _fixed(d, 0 if abs(d) >= 100 or whole else 2)
     if kind == "pct":
         pct = _CTX.multiply(d, Decimal(100))
         text = _fixed(pct, 1)
         return "< 0.1%" if pct > 0 and text == "0.0" else f"{text}%"
     if kind == "pct_change":
-        return f"{_fixed(_CTX.multiply(d, Decimal(100)), 1, plus=True)} pp"
+        # percentage points; the unit goes in the column header (words are not made here)
+        return _fixed(_CTX.multiply(d, Decimal(100)), 1, plus=True)
+    if kind == "count_change":
+        return _fixed(d, 0, plus=True)
     if kind == "pvalue":
         return "< 0.001" if d < Decimal("0.001") else _fixed(d, 3)
     return _fixed(d, _DECIMALS[kind])

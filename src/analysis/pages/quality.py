@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.cleaning.quality import LEDGER_COLUMNS, compute_monthly_volume
-from analysis.pages.base import Chart, LangTable, Note, Section, Skipped, Text, Word
+from analysis.pages.base import Chart, LangTable, Note, Section, Skipped, Text, Word, _word
 from analysis.pages.context import RunContext
 
 __all__ = ["summary", "ledger", "reasons", "coverage", "missing", "notes", "run_info"]
@@ -152,7 +152,13 @@ class _ReasonTable:
     def render(self, lang: str):
         from analysis.i18n import t
 
-        words = [t(k, lang, **v) for k, v in map(reason_code, self.frame["reason"])]
+        words = []
+        for key, values in map(reason_code, self.frame["reason"]):
+            if "col" in values:
+                cols = [c.strip() for c in values["col"].split(",")]
+                sep = t("list.separator", lang)
+                values = {**values, "col": sep.join(_word("field", c, lang) for c in cols)}
+            words.append(t(key, lang, **values))
         return LangTable(
             self.frame.assign(reason=words),
             {"rows": "count"},
@@ -234,7 +240,7 @@ class Missing(Section):
             {"missing": "count", "share": "pct"},
             headers={"table": "table", "column": "column",
                      "missing": "missing", "share": "missing_share"},
-            classes={"table": "label"},
+            classes={"table": "label", "column": "field"},
         )  # fmt: skip
 
 
@@ -284,24 +290,52 @@ def notes(ctx: RunContext) -> Notes:
 
 @dataclass(frozen=True)
 class RunInfo(Section):
-    """Run metadata: period, source, mapping, package version and the settings."""
+    """Run metadata: period, source, mapping, version and the settings changed from default."""
 
     facts: dict
+    changed: dict
     section = "run"
 
     def blocks(self) -> Iterator:
         yield Text("run.text", self.facts)
+        if self.changed:
+            yield _Settings(self.changed)
+        else:
+            yield Text("run.default_settings")
+
+
+@dataclass(frozen=True)
+class _Settings:
+    changed: dict
+
+    def render(self, lang: str):
+        from analysis.pages.format import Table
+
+        df = pd.DataFrame({"k": list(self.changed), "v": [str(v) for v in self.changed.values()]})
+        from analysis.i18n import t
+
+        return Table(df, {}, headers={"k": t("run.setting", lang), "v": t("word.value", lang)})
 
 
 def run_info(ctx: RunContext) -> RunInfo:
-    """The last section of every page: what produced it."""
+    """The last section of every page: what produced it (settings in manifest.json too)."""
+    import dataclasses
+
     import analysis
+    from analysis.pages.context import RunSettings
 
     q = ctx.warehouse.quality
-    settings = ", ".join(f"{k}={v}" for k, v in vars(ctx.settings).items())
+    default = RunSettings()
+    changed = {
+        f.name: getattr(ctx.settings, f.name)
+        for f in dataclasses.fields(RunSettings)
+        if getattr(ctx.settings, f.name) != getattr(default, f.name)
+    }
+    mapping = q.mapping if q.mapping and q.mapping != "(none)" else None
     return RunInfo(
-        {"period": q.period, "source": q.source, "mapping": q.mapping,
-         "version": analysis.__version__, "settings": settings}
+        {"period": q.period, "source": ctx.source or q.source, "mapping": mapping,
+         "version": analysis.__version__},
+        changed,
     )  # fmt: skip
 
 

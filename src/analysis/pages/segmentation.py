@@ -23,11 +23,11 @@ __all__ = [
 PROFILE_KINDS = {
     "customers": "count", "customer_share": "pct", "revenue": "money", "revenue_share": "pct",
     "mean_recency": "days", "mean_orders": "float1", "mean_monetary": "money",
-    "change": "count", "revenue_share_change": "pct_change",
+    "change": "count_change", "revenue_share_change": "pct_change",
 }  # fmt: skip
 PROFILE_HEADERS = {c: f"word.{c}" for c in PROFILE_KINDS} | {
     "change": "word.change",
-    "revenue_share_change": "col.revenue_share_change",
+    "revenue_share_change": "word.revenue_share_change_pp",
 }
 
 
@@ -336,10 +336,11 @@ class Lifecycle(Section):
         else:
             yield Text("seg.lifecycle.gaps", self.gaps,
                        {"q50": "days", "q90": "days", "q99": "days"})  # fmt: skip
-        yield LangTable(self.thresholds, {"value": "float1"},
+        yield LangTable(self.thresholds, {"value": "days"},
                         headers={"threshold": "word.threshold", "value": "word.value",
                                  "source": "word.source"},
-                        classes={"threshold": "threshold", "source": "threshold_source"})  # fmt: skip
+                        classes={"threshold": "threshold",
+                                 "source": "threshold_source"})  # fmt: skip
         yield Chart(self._draw)
         yield _profile_table(self.profile, "lifecycle")
 
@@ -398,7 +399,7 @@ class Clusters(Section):
     k: int
     profiles: pd.DataFrame
     profile: pd.DataFrame
-    rules: pd.DataFrame
+    rules: dict
     fidelity: float
     clusterer: object
     section = "seg.clusters"
@@ -429,22 +430,19 @@ class Clusters(Section):
 
 @dataclass(frozen=True)
 class _ClusterProfile:
-    frame: pd.DataFrame
+    frame: pd.DataFrame | dict
     clusterer: object
     rules: bool = False
 
     def render(self, lang: str):
-        from analysis.i18n import t
-
         names = {en: zh for zh, en in self.clusterer.names_.values()}
-        df = self.frame.copy()
+        df = (self.frame[lang] if self.rules else self.frame).copy()
         col = "cluster" if self.rules else "segment"
         if not self.rules:
             df = df.rename_axis("segment").reset_index()
         if lang == "zh":  # cluster codes are the English profile names
             df[col] = df[col].map(lambda v: names.get(v, v))
         if self.rules:
-            df["rule"] = [_rule_words(r, lang) for r in df["rule"]]
             return LangTable(df, {"customers": "count", "precision": "pct"},
                              headers={"cluster": "word.cluster", "rule": "word.rule",
                                       "customers": "word.customers",
@@ -452,14 +450,6 @@ class _ClusterProfile:
         table = _profile_table(self.frame, "cluster")
         return LangTable(df, table.kinds, headers={**table.headers, "segment": "word.cluster"}
                          ).render(lang)  # fmt: skip
-
-
-def _rule_words(rule: str, lang: str) -> str:
-    from analysis.i18n import t
-
-    for feature in ("monetary_mean", "recency_days", "orders"):
-        rule = rule.replace(feature, t(f"class.cluster_feature.{feature}", lang))
-    return rule.replace(" & ", t("seg.clusters.and", lang))
 
 
 def clusters(ctx: RunContext) -> Clusters | Skipped:
@@ -473,7 +463,11 @@ def clusters(ctx: RunContext) -> Clusters | Skipped:
     m = seg.clusterer
     b = _bought(ctx)
     codes = ctx.classes.loc[b, "cluster"]
-    rules, fidelity = explain_clusters(ctx.features.loc[b, list(m.features)], codes, lang="en")
+    X = ctx.features.loc[b, list(m.features)]
+    # a rule is a sentence of feature words: the tree is fitted once per language, with
+    # the same seed, so both pages state the same rules
+    rules = {lang: explain_clusters(X, codes, lang=lang)[0] for lang in ("zh", "en")}
+    fidelity = explain_clusters(X, codes, lang="en")[1]
     prof = profile_segments(ctx.features[b], ctx.classes[b], "cluster", lang=None)
     return Clusters(m.silhouette_, m.inertia_, m.n_clusters_, m.profiles_, prof, rules,
                     fidelity, m)  # fmt: skip

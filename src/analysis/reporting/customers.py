@@ -73,7 +73,9 @@ def assemble_customer_export(
     frames = [pd.read_parquet(p) for p in parts]
     names = [p.name for p in parts]
     if base is not None:
-        frames = [base[[c for c in BASE_COLUMNS if c in base.columns]], *frames]
+        # attributes first, then every other column of the base (the run's classes)
+        lead = [c for c in BASE_COLUMNS if c in base.columns]
+        frames = [base[lead + [c for c in base.columns if c not in lead]], *frames]
         names = ["customers table", *names]
     out = frames[0]
     for p, f in zip(names[1:], frames[1:], strict=True):

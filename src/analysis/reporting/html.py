@@ -77,14 +77,34 @@ _VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime")
 _VOLATILE_NB_METADATA = ("papermill", "widgets")
 
 
-def _labels(lang: str) -> dict[str, str]:
-    """The page labels (``page.*`` keys of :data:`analysis.i18n.LABELS`) in ``lang``."""
-    from analysis.i18n import LABELS
+# Words of the page headers and indexes: the catalogue's ``page.<name>`` entries.
+_PAGE_LABELS = (
+    "period",
+    "data_window",
+    "contents",
+    "generated",
+    "pages",
+    "seconds",
+    "missing",
+    "quality",
+    "files",
+    "exports",
+    "quarantine",
+    "all_reports",
+    "reports_title",
+    "no_reports",
+)
 
-    if lang not in ("zh", "en"):
-        raise ConfigError(f"report language '{lang}' is not supported: use 'zh' or 'en'")
-    i = 0 if lang == "zh" else 1
-    return {k[5:]: v[i] for k, v in LABELS.items() if k.startswith("page.")}
+
+def _labels(lang: str) -> dict[str, str]:
+    """The page labels (catalogue keys ``page.<name>``) in ``lang``, by ``<name>``."""
+    from analysis.i18n import LANGS, t
+
+    if lang not in LANGS:
+        raise ConfigError(
+            f"report language '{lang}' is not supported: use one of {', '.join(LANGS)}"
+        )
+    return {name: t(f"page.{name}", lang) for name in _PAGE_LABELS}
 
 
 def _esc(value: object) -> str:
@@ -203,6 +223,8 @@ def _normalise_notebook(nb, title: str):
     """Copy of ``nb`` with stable cell ids and no run-dependent metadata."""
     nb = copy.deepcopy(nb)
     nb.nbformat_minor = max(int(nb.get("nbformat_minor", 0)), 5)  # cell ids exist from 4.5
+    # cells tagged "analyst" are notes for whoever opens the notebook, not for the page
+    nb.cells = [c for c in nb.cells if "analyst" not in c.get("metadata", {}).get("tags", [])]
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"
         if cell.get("outputs"):

@@ -253,6 +253,10 @@ def run_report(
             quality.write_json(build / "quality.json")
             timings["ingest"] = round(time.perf_counter() - t0, 2)
             log(f"[ingest] done in {timings['ingest']:.1f} s")
+            t0 = time.perf_counter()
+            classes = _build_classes(work / "warehouse.duckdb", lang, {"seed": seed, **extra})
+            timings["classes"] = round(time.perf_counter() - t0, 2)
+            log(f"[classes] {len(classes):,} customers classified once: {timings['classes']:.1f} s")
             common = {
                 "period": str(per),
                 "data_path": shown_source,
@@ -274,7 +278,11 @@ def run_report(
                 executed.append(target)
 
             t0 = time.perf_counter()
-            if assemble_customer_export(build, base=_customer_base(work / "warehouse.duckdb")):
+            base = _customer_base(work / "warehouse.duckdb")
+            if base is not None:  # the classes' customer_type is the checked code
+                base = base.drop(columns=[c for c in classes.columns if c in base.columns])
+            base = classes if base is None else base.join(classes, how="outer")
+            if assemble_customer_export(build, base=base):
                 timings["customers_export"] = round(time.perf_counter() - t0, 2)
                 log(f"[exports] customers.csv/.xlsx: {timings['customers_export']:.1f} s")
             t0 = time.perf_counter()
@@ -283,7 +291,7 @@ def run_report(
             pages = []
             for target in executed:
                 nb = nbformat.read(str(target), as_version=4)
-                title = _title(nb) or target.stem
+                title = _page_title(target.stem, lang) or _title(nb) or target.stem
                 render_notebook_html(
                     target,
                     build / f"{target.stem}.html",
@@ -372,6 +380,31 @@ def _execute(nb: Path, target: Path, parameters: dict, *, cwd, out, period, buil
         raise
     except Exception as exc:  # kernel died, nbclient timeout, ...
         raise ReportError(f"notebook {nb.name} could not run: {exc}") from None
+
+
+def _build_classes(warehouse: Path, lang: str, params: dict):
+    """Classify every customer once for the run and save the context for the notebooks.
+
+    Returns the classes as exported (codes, then zh and en labels), indexed by
+    ``customer_id``; the same table is written into the warehouse as ``customer_classes``.
+    """
+    import dataclasses
+
+    from analysis.pages.context import RunSettings, build_context, save_context
+    from analysis.warehouse import open_warehouse
+
+    names = {f.name for f in dataclasses.fields(RunSettings)}
+    settings = RunSettings.from_params({k: v for k, v in params.items() if k in names})
+    ctx = build_context(open_warehouse(warehouse), lang=lang, settings=settings)
+    save_context(ctx)
+    return ctx.class_export()
+
+
+def _page_title(stem: str, lang: str) -> str | None:
+    from analysis.i18n import has, t
+
+    key = f"page.title.{stem}"
+    return t(key, lang) if has(key) else None
 
 
 def _customer_base(warehouse: Path):
