@@ -26,6 +26,8 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 BOOKKEEPING = ("_file", "_row")
 _P = "__p_"  # prefix of parsed columns in the staging table
 
+#: Prefix of the skip note of an optional table whose file has a header and no rows.
+EMPTY_NOTE = "empty (header only):"
 SKIP_NOTES = {
     "subscriptions": "no subscriptions table: contract (subscription) churn is skipped",
     "surveys": "no surveys table: satisfaction and comment analysis are skipped",
@@ -111,6 +113,10 @@ def build_warehouse(
                         file=where,
                     )
                 report.skipped[name] = SKIP_NOTES[name]
+                continue
+            if not spec.must_exist and int(raw[name].table.count().execute()) == 0:
+                # an optional module the CRM exports as a bare header: as good as absent
+                report.skipped[name] = f"{EMPTY_NOTE} {SKIP_NOTES[name]}"
                 continue
             report.tables[name] = clean_table(
                 con,
@@ -293,6 +299,17 @@ def clean_table(
             file=", ".join(sorted(set(example["_file"]))) or label,
             column=column,
             rows=[int(r) for r in example["_row"]],
+        )
+    if spec.name == "transactions" and q.after_period and not q.kept:
+        # Every order after the period means a wrong --period, not a quiet month: stop.
+        late = stage.filter(stage._status == "after_period")
+        span = late.aggregate(lo=late[f"{_P}{event}"].min(), hi=late[f"{_P}{event}"].max())
+        lo, hi = (str(v)[:10] for v in span.execute().iloc[0])
+        raise DataValidationError(
+            f"no {spec.name} row is on or before the end of period {period_end:%Y-%m} "
+            f"({period_end}): {event} runs from {lo} to {hi}; choose a period within the data",
+            file=label,
+            column=event,
         )
 
     # 5. the clean, typed table

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.cleaning.ingest import EMPTY_NOTE
 from analysis.cleaning.quality import LEDGER_COLUMNS, compute_monthly_volume
 from analysis.pages.base import Chart, LangTable, Note, Section, Skipped, Text, Word, _word
 from analysis.pages.context import RunContext
 
-__all__ = ["summary", "ledger", "reasons", "coverage", "missing", "notes", "run_info"]
+__all__ = ["SECTIONS", "summary", "ledger", "reasons", "coverage", "missing", "notes", "run_info"]
+
+#: The page's sections in display order (the notebook shows each once).
+SECTIONS = ("summary", "ledger", "reasons", "coverage", "missing", "notes")
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,10 @@ def missing(ctx: RunContext) -> Missing:
 
 @dataclass(frozen=True)
 class Notes(Section):
-    """Tables the source did not provide, rows of unknown customers, ignored files."""
+    """Tables the source did not provide, rows of unknown customers, ignored files.
+
+    ``absent`` holds ``(table, empty)`` pairs: ``empty`` when the file had a header only.
+    """
 
     absent: tuple
     orphans: tuple
@@ -267,8 +274,8 @@ class Notes(Section):
     def blocks(self) -> Iterator:
         if not (self.absent or self.orphans or self.ignored):
             yield Text("quality.notes.none")
-        for name in self.absent:
-            yield Note(f"quality.absent.{name}")
+        for name, empty in self.absent:
+            yield Note(f"quality.{'empty' if empty else 'absent'}.{name}")
         for name, rows, customers in self.orphans:
             yield Note("quality.notes.orphans", {"table": Word("label", name), "rows": rows,
                                                  "customers": customers})  # fmt: skip
@@ -280,7 +287,7 @@ def notes(ctx: RunContext) -> Notes:
     """What the data-quality report flags besides the ledger."""
     q = ctx.warehouse.quality
     return Notes(
-        absent=tuple(q.skipped),
+        absent=tuple((n, note.startswith(EMPTY_NOTE)) for n, note in q.skipped.items()),
         orphans=tuple(
             (n, t.orphan_rows, t.orphan_customers) for n, t in q.tables.items() if t.orphan_rows
         ),

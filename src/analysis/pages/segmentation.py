@@ -15,7 +15,14 @@ from analysis.pages.context import RunContext
 from analysis.segmentation.labels import ORDERS
 from analysis.segmentation.profiles import profile_segments
 
+#: The page's sections in display order (the notebook shows each once).
+SECTIONS = (
+    "summary", "value_tiers", "customer_types", "rfm", "rfm_eight", "lifecycle", "clusters",
+    "playbook", "migration", "exports",
+)  # fmt: skip
+
 __all__ = [
+    "SECTIONS",
     "summary", "value_tiers", "customer_types", "rfm", "rfm_eight", "lifecycle", "clusters",
     "playbook", "migration", "exports", "compute_tier_summary",
 ]  # fmt: skip

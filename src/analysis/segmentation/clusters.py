@@ -5,7 +5,8 @@ arguments, ``fit`` returns ``self``, learned state ends in ``_``), so ``clone`` 
 pipelines work. k is chosen by the silhouette on a fixed random sample (the elbow's
 inertia is kept too, for the report). Clusters are *named by their profile*, not by
 their number: each feature's cluster median is placed against the tertiles of all
-customers (quintiles), e.g. 极高频·极高客单·刚购买 ("frequent · high spend · recent").
+customers (quintiles), e.g. "very frequent · very high spend · just bought" (the words are
+the catalogue's ``cluster.level.*`` entries).
 The same behaviour therefore keeps its name from month to month even when k-means
 numbers the clusters differently.
 
@@ -16,7 +17,7 @@ share of customers the rules place in their own cluster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
+
+from analysis import i18n
+from analysis.i18n import LANGS, LazyMapping, pairs
+from analysis.segmentation.labels import class_label
 
 __all__ = [
     "CLUSTER_FEATURES",
@@ -39,28 +44,13 @@ __all__ = [
 #: Default features: purchases, spend per order, days since the last purchase.
 CLUSTER_FEATURES = ("orders", "monetary_mean", "recency_days")
 
-#: Feature -> (zh, en) for rules and profiles.
-FEATURE_WORDS: dict[str, tuple[str, str]] = {
-    "orders": ("购买次数", "orders"),
-    "monetary_mean": ("客单价", "spend per order"),
-    "recency_days": ("距上次购买天数", "days since last purchase"),
-    "monetary_total": ("累计消费", "total spend"),
-    "tenure_days": ("客户年限(天)", "tenure (days)"),
-    "active_months": ("活跃月数", "active months"),
-    "n_categories": ("购买品类数", "categories bought"),
-}
+#: Feature -> (zh, en) for rules and profiles: the catalogue's ``class.cluster_feature.*``.
+FEATURE_WORDS: Mapping[str, tuple[str, str]] = LazyMapping(lambda: pairs("class.cluster_feature."))
 
-# (feature, level) -> (zh, en) word in a cluster name; levels are the quintiles of all
-# fitted customers (1 = lowest fifth). Recency reads the other way: low = recent.
-_LEVEL_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "orders": (("极低频", "one-off"), ("低频", "rare"), ("中频", "regular"),
-               ("高频", "frequent"), ("极高频", "very frequent")),
-    "monetary_mean": (("极低客单", "very low spend"), ("低客单", "low spend"),
-                      ("中客单", "mid spend"), ("高客单", "high spend"),
-                      ("极高客单", "very high spend")),
-    "recency_days": (("刚购买", "just bought"), ("近期", "recent"), ("渐疏", "lapsing"),
-                     ("久未购", "long gone"), ("长期未购", "gone for long")),
-}  # fmt: skip
+# Features that name a cluster: each has five catalogue words ``cluster.level.<feature>.<q>``
+# for the quintile q of the cluster's median among all fitted customers (1 = lowest fifth).
+# Recency reads the other way: low = recent.
+_NAMING_FEATURES = ("orders", "monetary_mean", "recency_days")
 
 
 class CustomerClusterer(ClusterMixin, BaseEstimator):
@@ -189,16 +179,22 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
         seen: dict[tuple[str, str], int] = {}
         order = med.sort_values(list(med.columns[:2]), ascending=False).index
         for lab in order:
-            zh, en = [], []
-            for f in self.features:
-                if f in _LEVEL_WORDS:
-                    w = _LEVEL_WORDS[f][self._level(f, med.loc[lab, f])]
-                    zh.append(w[0])
-                    en.append(w[1])
-            name = ("·".join(zh) or f"群{lab}", " · ".join(en) or f"cluster {lab}")
+            keys = [
+                f"cluster.level.{f}.{self._level(f, med.loc[lab, f]) + 1}"
+                for f in self.features
+                if f in _NAMING_FEATURES
+            ]
+            name = tuple(
+                i18n.t("cluster.name_sep", lang).join(i18n.t(k, lang) for k in keys)
+                or i18n.t("cluster.unnamed", lang, n=lab)
+                for lang in LANGS
+            )
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:  # two clusters with the same profile words
-                name = (f"{name[0]}({seen[name]})", f"{name[1]} ({seen[name]})")
+                name = tuple(
+                    i18n.t("cluster.repeat", lang, name=text, n=seen[name])
+                    for lang, text in zip(LANGS, name, strict=True)
+                )
             names[int(lab)] = name
         self.names_ = names
         prof = med.copy()
@@ -216,8 +212,14 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
     def name_labels(self, labels: np.ndarray, lang: str = "zh") -> np.ndarray:
         """Profile names for cluster numbers."""
         check_is_fitted(self, "names_")
-        i = 0 if lang == "zh" else 1
+        i = _lang_index(lang)
         return np.array([self.names_[int(x)][i] for x in labels], dtype=object)
+
+
+def _lang_index(lang: str) -> int:
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r} is not supported: use one of {', '.join(LANGS)}")
+    return LANGS.index(lang)
 
 
 def _fmt(x: float) -> str:
@@ -268,7 +270,7 @@ def explain_clusters(
     leaf_of = tree.apply(X[features].astype(float).to_numpy())
     pred = tree.classes_[t.value[leaf_of, 0].argmax(axis=1)]
     fidelity = float(np.mean(pred == y))
-    i = 0 if lang == "zh" else 1
+    joiner = i18n.t("cluster.rule_and", lang)  # i18n.t: ``t`` names the tree here
     rows = []
 
     def walk(node: int, conds: list[str]) -> None:
@@ -278,7 +280,7 @@ def explain_clusters(
             rows.append(
                 {
                     "cluster": cls,
-                    "rule": (" 且 " if lang == "zh" else " and ").join(words(conds)) or "—",
+                    "rule": joiner.join(words(conds)) or "—",
                     "customers": int(mask.sum()),
                     "precision": float(np.mean(y[mask] == cls)) if mask.any() else np.nan,
                 }
@@ -295,7 +297,7 @@ def explain_clusters(
         for f in dict.fromkeys(c[0] for c in conds):
             lo = max((c[2] for c in conds if c[0] == f and c[1] == ">"), default=None)
             hi = min((c[2] for c in conds if c[0] == f and c[1] == "<="), default=None)
-            name = FEATURE_WORDS.get(features[f], (features[f], features[f]))[i]
+            name = class_label("cluster_feature", features[f], lang)
             if lo is not None and hi is not None:
                 out.append(f"{_fmt(lo)} < {name} <= {_fmt(hi)}")
             elif lo is not None:

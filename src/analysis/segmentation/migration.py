@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.i18n import t
 from analysis.period import Period
 from analysis.schema import CUSTOMER_ID
 from analysis.segmentation.labels import ORDERS, class_label, word
@@ -192,10 +193,7 @@ def describe_flows(flows: pd.DataFrame, column: str, lang: str = "zh") -> list[s
         index=False, name=None
     ):
         a, b = class_label(column, src, lang), class_label(column, dst, lang)
-        if lang == "zh":
-            out.append(f"{a} → {b}:{n:,} 人,占上期{a}的 {share:.1%}")
-        else:
-            out.append(f"{a} → {b}: {n:,} customers, {share:.1%} of last period's {a}")
+        out.append(t("migration.flow", lang, a=a, b=b, n=n, share=share))
     return out
 
 

@@ -16,11 +16,12 @@ import pandas as pd
 import yaml
 
 from analysis.exceptions import ConfigError
-from analysis.segmentation.labels import CLASS_LABELS, class_label
+from analysis.i18n import t
+from analysis.segmentation.labels import ORDERS, class_label, word
 
 __all__ = ["Playbook", "load_playbook", "recommend_actions", "describe_playbook"]
 
-_COLUMNS = set(CLASS_LABELS) | {"cluster"}
+_COLUMNS = set(ORDERS) | {"cluster"}
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,11 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
                     f"(use one of {sorted(_COLUMNS)})"
                 )
             codes = tuple(str(c) for c in (codes if isinstance(codes, list) else [codes]))
-            if col in CLASS_LABELS:
-                bad = [c for c in codes if c not in CLASS_LABELS[col]]
+            if col in ORDERS:
+                bad = [c for c in codes if c not in ORDERS[col]]
                 if bad:
                     raise ConfigError(
-                        f"playbook {source}: rule {i}: {bad} are not {col} classes "
-                        f"({list(CLASS_LABELS[col])})"
+                        f"playbook {source}: rule {i}: {bad} are not {col} classes ({ORDERS[col]})"
                     )
             when[col] = codes
         rules.append((action, when))
@@ -125,17 +125,15 @@ def describe_playbook(
     playbook: Playbook, classes: pd.DataFrame | None = None, lang: str = "zh"
 ) -> pd.DataFrame:
     """The rules as a table a manager reads: condition, action, and customers per rule."""
-    from analysis.segmentation.labels import word
-
     rows = []
     counts = classes["action"].value_counts() if classes is not None else None
     for action, when in playbook.rules:
         cond = " & ".join(
             f"{'/'.join(class_label(col, c, lang) for c in codes)}" for col, codes in when.items()
-        ) or ("其他所有客户" if lang == "zh" else "everyone else")
+        ) or t("playbook.everyone_else", lang)
         row = {
             word("segment", lang): cond,
-            word("strategy", lang): playbook.actions[action]["zh" if lang == "zh" else "en"],
+            word("strategy", lang): playbook.actions[action][lang],
         }
         if counts is not None:
             row[word("customers", lang)] = int(counts.get(action, 0))

@@ -15,7 +15,7 @@ def profile_segments(
     column: str,
     *,
     previous: pd.DataFrame | None = None,
-    lang: str = "zh",
+    lang: str | None = "zh",
     order: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per class of ``column``: customers, shares, mean R/F/M, change in size.
@@ -31,8 +31,9 @@ def profile_segments(
     previous : pandas.DataFrame, optional
         Last period's snapshot with the same ``column``; adds the change in customers
         and in revenue share (percentage points).
-    lang : {"zh", "en"}
-        Language of headings and class labels.
+    lang : {"zh", "en"} or None
+        Language of headings and class labels; None keeps the class codes as index
+        (named ``column``), the stable column names below and unrounded numbers.
 
     Returns
     -------
@@ -84,12 +85,12 @@ def profile_segments(
     known = order or ORDERS.get(column, [])
     rank = {c: i for i, c in enumerate(known)}
     out = out.loc[sorted(out.index, key=lambda c: (rank.get(c, len(rank)), -out.loc[c, "revenue"]))]
+    if lang is None:  # codes and stable column names, unrounded (pages and exports)
+        out.index.name = column
+        return out
     out.index = [class_label(column, c, lang) for c in out.index]
     out.index.name = word("segment", lang)
     heads = {k: word(k, lang) for k in out.columns}
-    heads["revenue_share_change_pp"] = (
-        "销售额占比变化(百分点)" if lang == "zh" else "Revenue share change (pp)"
-    )
     out["revenue"] = out["revenue"].round(0)
     for col in ("mean_recency", "mean_orders", "mean_monetary"):
         out[col] = out[col].round(1)

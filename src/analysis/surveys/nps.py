@@ -11,10 +11,13 @@ Month-over-month change is tested with the two-sample z test on the same varianc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.i18n import LazyMapping, t
 from analysis.schema import CSAT, CUSTOMER_ID, RESPONSE_DATE, SCORE
 
 __all__ = [
@@ -27,7 +30,11 @@ __all__ = [
 ]
 
 NPS_GROUPS = ("detractor", "passive", "promoter")
-NPS_GROUPS_ZH = {"detractor": "贬损者", "passive": "被动者", "promoter": "推荐者"}
+# The groups' words are the catalogue's ``class.nps_group.<group>`` entries
+# (``class_label("nps_group", group, lang)``); this zh table is kept for older callers.
+NPS_GROUPS_ZH: Mapping[str, str] = LazyMapping(
+    lambda: {g: t(f"class.nps_group.{g}", "zh") for g in NPS_GROUPS}
+)
 
 
 def nps_groups(score: pd.Series) -> pd.Series:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_covariates", "describe_covariate", "DEFAULT_CATEGORICAL", "DEFAULT_NUMERIC"]
+from analysis.i18n import LANGS, has, t
+
+__all__ = [
+    "build_covariates",
+    "describe_covariate",
+    "DEFAULT_CATEGORICAL",
+    "DEFAULT_NUMERIC",
+    "OTHER_LEVEL",
+]
 
 DEFAULT_CATEGORICAL = (
     "plan",
@@ -35,22 +43,10 @@ DEFAULT_NUMERIC = ("monthly_fee", "first_amount", "detractor", "has_survey", "la
 _LOG_NUMERIC = ("monthly_fee", "first_amount")
 SEP = "="
 
-_NAMES = {
-    "plan": ("套餐", "plan"),
-    "customer_type": ("客户类型", "customer type"),
-    "region": ("地区", "region"),
-    "channel": ("渠道", "channel"),
-    "industry": ("行业", "industry"),
-    "value_tier": ("价值层级", "value tier"),
-    "rfm_segment": ("RFM分类", "RFM segment"),
-    "segment": ("客户分类", "segment"),
-    "lifecycle": ("生命周期", "lifecycle"),
-    "monthly_fee": ("月费(对数)", "monthly fee (log)"),
-    "first_amount": ("首单金额(对数)", "first order value (log)"),
-    "detractor": ("最近一次NPS为贬损者(0-6分)", "latest NPS a detractor (0-6)"),
-    "has_survey": ("参与过满意度调查", "answered a survey"),
-    "latest_nps": ("最近一次NPS得分", "latest NPS score"),
-}
+# Rare levels pooled into one indicator ``column=(other)``; a code, not a word: its words
+# are the catalogue's ``covariate.level.other``. The brackets keep it apart from a real
+# level called "other".
+OTHER_LEVEL = "(other)"
 
 
 def build_covariates(
@@ -70,7 +66,7 @@ def build_covariates(
 
     Categorical columns become ``column=level`` indicators against the most frequent
     level (the reference, recorded in ``attrs["reference"]``); levels rarer than
-    ``min_share`` are pooled as ``column=其他/other``. Fees and amounts enter as
+    ``min_share`` are pooled as ``column=(other)`` (:data:`OTHER_LEVEL`). Fees and amounts enter as
     ``log1p``; missing numeric values become the column median (``latest_nps``'s gaps
     are carried by ``has_survey``). Constant columns are dropped.
 
@@ -137,9 +133,9 @@ def build_covariates(
         for level in lv["levels"]:
             cols[f"{c}{SEP}{level}"] = (values == level).fillna(False).astype(float)
         if (~known).any() and not reference:
-            cols[f"{c}{SEP}其他/other"] = (~known).astype(float)
-        elif reference and f"{c}{SEP}其他/other" in spec.get("columns", []):
-            cols[f"{c}{SEP}其他/other"] = (~known).astype(float)
+            cols[f"{c}{SEP}{OTHER_LEVEL}"] = (~known).astype(float)
+        elif reference and f"{c}{SEP}{OTHER_LEVEL}" in spec.get("columns", []):
+            cols[f"{c}{SEP}{OTHER_LEVEL}"] = (~known).astype(float)
     for c, med in spec["numeric"].items():
         x = _num(data, c) if c in data.columns else pd.Series(np.nan, index=data.index)
         cols[c] = x.fillna(med).astype(float)
@@ -164,11 +160,31 @@ def _num(data: pd.DataFrame, c: str) -> pd.Series:
 
 
 def describe_covariate(name: str, lang: str = "zh") -> str:
-    """A covariate's name in words (``region=西南`` -> ``地区: 西南``)."""
-    i = 0 if lang == "zh" else 1
+    """A covariate's name in words: the catalogue's ``covariate.<column>`` and the level.
+
+    Columns without a catalogue entry keep their own name.
+
+    Examples
+    --------
+    >>> describe_covariate("region=west", "en"), describe_covariate("plan=(other)", "en")
+    ('region: west', 'plan: other')
+    >>> describe_covariate("monthly_fee", "zh")
+    '月费(对数)'
+    """
     if SEP in name:
         base, level = name.split(SEP, 1)
-        return f"{_NAMES.get(base, (base, base))[i]}: {level}"
+        if level == OTHER_LEVEL:
+            level = t("covariate.level.other", lang)
+        return f"{_name(base, lang)}: {level}"
     if name.startswith("strata:"):
         return name
-    return _NAMES.get(name, (name, name))[i]
+    return _name(name, lang)
+
+
+def _name(column: str, lang: str) -> str:
+    key = f"covariate.{column}"
+    if has(key):
+        return t(key, lang)
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r} is not supported: use one of {', '.join(LANGS)}")
+    return column
