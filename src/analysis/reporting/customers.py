@@ -52,7 +52,9 @@ def write_customer_columns(
 
 
 def assemble_customer_export(
-    report_dir: str | Path, base: pd.DataFrame | None = None
+    report_dir: str | Path,
+    base: pd.DataFrame | None = None,
+    classes: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Join every part on ``customer_id`` into ``exports/customers.csv`` and ``.xlsx``.
 
@@ -62,21 +64,28 @@ def assemble_customer_export(
     base : pandas.DataFrame, optional
         Customer attributes indexed by ``customer_id`` (see :data:`BASE_COLUMNS`);
         they lead the export and every customer in them gets a row.
+    classes : pandas.DataFrame, optional
+        The run's one customer-classes table (codes and their zh/en labels, see
+        :meth:`analysis.pages.context.RunContext.class_export`), indexed by
+        ``customer_id``; it follows the attributes, so every page and export shows the
+        same classes.
 
     Returns the files written (none when no notebook wrote a part). The parts folder
     is removed afterwards. A column name that two parts share is an error.
     """
     folder = Path(report_dir) / PARTS
     parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not parts:
+    if not parts and classes is None:
         return []
     frames = [pd.read_parquet(p) for p in parts]
     names = [p.name for p in parts]
+    if classes is not None:
+        frames, names = [classes, *frames], ["run classes", *names]
     if base is not None:
-        # attributes first, then every other column of the base (the run's classes)
-        lead = [c for c in BASE_COLUMNS if c in base.columns]
-        frames = [base[lead + [c for c in base.columns if c not in lead]], *frames]
-        names = ["customers table", *names]
+        base = base[[c for c in BASE_COLUMNS if c in base.columns]]
+        if classes is not None:  # the classes' customer_type is the checked code
+            base = base.drop(columns=[c for c in classes.columns if c in base.columns])
+        frames, names = [base, *frames], ["customers table", *names]
     out = frames[0]
     for p, f in zip(names[1:], frames[1:], strict=True):
         clash = set(out.columns) & set(f.columns)
@@ -87,5 +96,6 @@ def assemble_customer_export(
     written = export_table(out, Path(report_dir) / "exports" / "customers")
     for p in parts:
         p.unlink()
-    folder.rmdir()
+    if folder.is_dir():
+        folder.rmdir()
     return written

@@ -279,10 +279,7 @@ def run_report(
 
             t0 = time.perf_counter()
             base = _customer_base(work / "warehouse.duckdb")
-            if base is not None:  # the classes' customer_type is the checked code
-                base = base.drop(columns=[c for c in classes.columns if c in base.columns])
-            base = classes if base is None else base.join(classes, how="outer")
-            if assemble_customer_export(build, base=base):
+            if assemble_customer_export(build, base=base, classes=classes):
                 timings["customers_export"] = round(time.perf_counter() - t0, 2)
                 log(f"[exports] customers.csv/.xlsx: {timings['customers_export']:.1f} s")
             t0 = time.perf_counter()
