@@ -66,3 +66,44 @@ def sample_data() -> Path:
 
         write_sample(SAMPLE)
     return SAMPLE
+
+
+# --- Small sample, built once per session ---------------------------------------------
+# Shared by tests that need realistic data without the 20,000-customer bundled sample
+# (which takes ~20 s to ingest and is missing in a fresh checkout until `make sample`).
+# The generator's planted truth scales with n_customers, and its window (period end
+# 2026-10-31) does not depend on it. Tests comparing with truth.json on this sample
+# state their tolerances for this size. Both fixtures are shared: copy the folder
+# before changing files in it, and never write to the warehouse (it opens read-only).
+
+SMALL_SAMPLE_CUSTOMERS = 2_000  # ~35,000 transactions, ~860 survey responses
+SMALL_SAMPLE_PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory) -> Path:
+    """Folder with a small sample (seed 7): the CSV files, truth.json and truth/ (~0.3 s)."""
+    from analysis.sample import write_sample
+
+    folder = tmp_path_factory.mktemp("small_sample")
+    write_sample(folder, n_customers=SMALL_SAMPLE_CUSTOMERS)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(small_sample, tmp_path_factory):
+    """The small sample ingested for period 2026-10, opened as a Warehouse (~2 s)."""
+    from analysis.cleaning import build_warehouse
+    from analysis.warehouse import open_warehouse
+
+    # outside the source folder, so the source stays exactly what write_sample wrote
+    out = tmp_path_factory.mktemp("small_warehouse")
+    build_warehouse(
+        small_sample,
+        period=SMALL_SAMPLE_PERIOD,
+        warehouse=out / "warehouse.duckdb",
+        quarantine_dir=out / "quarantine",
+    )
+    wh = open_warehouse(out / "warehouse.duckdb")
+    yield wh
+    wh.con.disconnect()

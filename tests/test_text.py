@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,6 @@ from analysis.text.language import detect_language
 from analysis.text.pii import contains_pii, mask_pii
 from analysis.text.sentiment import label_from_score
 from analysis.text.tokens import keep_aspect_terms, tokenize
-from tests.conftest import SAMPLE
 
 PII = [
     "13912345678",
@@ -73,15 +74,12 @@ def test_drivers_recover_planted_effects():
     assert abs(d.loc["c", "effect"]) < 0.2
 
 
-@pytest.fixture(scope="module")
-def sample_analysis():
-    if not (SAMPLE / "truth" / "surveys.parquet").is_file():
-        pytest.skip("sample data not written")
+def _read_and_analyse(folder):
     from analysis.text.pipeline import analyse_comments
 
-    s = pd.read_csv(SAMPLE / "surveys.csv", dtype=str, keep_default_na=False)
+    s = pd.read_csv(folder / "surveys.csv", dtype=str, keep_default_na=False)
     s["score"] = pd.to_numeric(s["score"])
-    planted = pd.read_parquet(SAMPLE / "truth" / "surveys.parquet")
+    planted = pd.read_parquet(folder / "truth" / "surveys.parquet")
     s = s.merge(
         planted[["response_id", "language", "pii_value"]].rename(
             columns={"language": "planted_language"}
@@ -91,26 +89,41 @@ def sample_analysis():
     return s, analyse_comments(s)
 
 
+@pytest.fixture(scope="module")
+def sample_analysis(small_sample):
+    # The small session sample (2,000 customers, ~720 comments of which ~70 English);
+    # the bundled 20,000-customer sample has ~7,300 comments.
+    return _read_and_analyse(small_sample)
+
+
 def test_sample_sentiment_agrees_with_planted_tone(sample_analysis):
     s, ca = sample_analysis
     c = ca.comments
     tone = label_from_score(c["score"])
     agree = c["sentiment"] == tone
     assert agree.mean() > 0.85
-    for lang in ("zh", "en"):
-        assert agree[c["planted_language"] == lang].mean() > 0.8
+    # zh > 0.8 as on the bundled sample; en loosened from 0.8 to 0.7 for this size: on
+    # ~70 English comments one binomial SD is ~0.045 (the bundled sample gives ~0.89)
+    assert agree[c["planted_language"] == "zh"].mean() > 0.8
+    assert agree[c["planted_language"] == "en"].mean() > 0.7
 
 
 def test_sample_language_matches_planted(sample_analysis):
     s, ca = sample_analysis
     c = ca.comments
-    assert (c["language"] == c["planted_language"]).mean() > 0.97
+    # loosened from 0.97 for this size: ~720 comments give an SD of ~0.005 around the
+    # bundled sample's 0.98
+    assert (c["language"] == c["planted_language"]).mean() > 0.96
 
 
-def test_sample_pii_is_masked_everywhere(sample_analysis):
+def test_sample_pii_is_masked_everywhere(sample_analysis, small_sample):
     s, ca = sample_analysis
+    planted = json.loads((small_sample / "truth.json").read_text(encoding="utf-8"))
+    planted = planted["surveys"]["pii"]
     values = [v for v in s["pii_value"] if v]
-    assert len(values) > 50
+    # every planted value is checked, and each kind (phone, e-mail, ID) is planted
+    assert len(values) == planted["total"] >= 10
+    assert all(planted[k] > 0 for k in ("phone", "email", "id_card"))
     text = "\n".join(ca.comments["comment"]) + "\n".join(" ".join(t) for t in ca.tokens)
     assert not [v for v in values if v in text]
 
@@ -141,13 +154,22 @@ def _assert_after_sales_on_top(ca):
     assert d["effect_high"].iloc[0] < 0
 
 
-def test_sample_driver_theme_on_top(sample_analysis):
-    s, ca = sample_analysis
+# The driver theme needs the bundled 20,000-customer sample: on a few hundred comments
+# the themes do not reliably isolate after-sales (with 1,000 or 2,000 customers and
+# generator seeds 1-6, it was the top driver in 3 of 12 draws), so no loosened
+# tolerance on the small sample would still test the planted effect.
+@pytest.fixture(scope="module")
+def bundled_sample_analysis(sample_data):
+    return _read_and_analyse(sample_data)
+
+
+def test_sample_driver_theme_on_top(bundled_sample_analysis):
+    s, ca = bundled_sample_analysis
     _assert_after_sales_on_top(ca)
 
 
-def test_sample_driver_theme_on_top_other_seed(sample_analysis):
+def test_sample_driver_theme_on_top_other_seed(bundled_sample_analysis):
     from analysis.text.pipeline import analyse_comments
 
-    s, _ = sample_analysis
+    s, _ = bundled_sample_analysis
     _assert_after_sales_on_top(analyse_comments(s, seed=1))

@@ -72,6 +72,9 @@ class CoxModel(BaseEstimator):
     ph_remedy_ : dict
         ``{covariate: "strata"}`` for each remedied covariate (empty when PH held).
     strata_ : list of str
+    strata_edges_ : dict
+        ``{covariate: quartile edges}`` for each covariate stratified on its quartiles;
+        new customers are put in strata by these training edges.
     concordance_ : float
         Training concordance.
     n_rows_, fit_rows_ : int
@@ -169,6 +172,7 @@ class CoxModel(BaseEstimator):
         self.ph_test_ = pd.DataFrame(columns=["test_statistic", "p"])
         self.ph_remedy_ = {}
         self.strata_ = []
+        self.strata_edges_ = {}
         if self.check_ph:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -196,7 +200,7 @@ class CoxModel(BaseEstimator):
                     x = df[base]
                     if x.nunique() > self.max_strata_levels:
                         edges = np.unique(np.quantile(x, [0.25, 0.5, 0.75]))
-                        self.strata_edges_ = {**getattr(self, "strata_edges_", {}), base: edges}
+                        self.strata_edges_[base] = edges
                         x = pd.Series(np.searchsorted(edges, x, side="right"), index=x.index)
                         self.ph_remedy_[base] = "strata (quartiles)"
                     else:
@@ -225,7 +229,7 @@ class CoxModel(BaseEstimator):
                 out[name] = codes
             else:
                 x = X[base]
-                if base in getattr(self, "strata_edges_", {}):
+                if base in self.strata_edges_:
                     # the training quartile edges, so a customer's stratum does not
                     # depend on who else is scored
                     x = pd.Series(np.searchsorted(self.strata_edges_[base], x, side="right"))
