@@ -355,10 +355,10 @@ class KmPart:
 
 @dataclass(frozen=True)
 class SurvivalCurves(Section):
-    """Kaplan–Meier curves with log-rank tests, per kind; ``skipped``: kinds not drawn."""
+    """Kaplan–Meier curves with log-rank tests, per kind; ``not_drawn``: kinds skipped."""
 
     parts: tuple
-    skipped: tuple
+    not_drawn: tuple
     section = "churn.survival_curves"
 
     def blocks(self) -> Iterator:
@@ -380,7 +380,7 @@ class SurvivalCurves(Section):
                 scheme = CLASS_SCHEMES.get(g)
                 classes = {"group_a": scheme, "group_b": scheme} if scheme else {}
                 yield _Table(pairwise.head(10), classes=classes)
-        for kind, reason, values in self.skipped:
+        for kind, reason, values in self.not_drawn:
             yield Heading(f"churn.survival_curves.{kind}")
             yield Note(reason, values)
 
