@@ -17,7 +17,7 @@ from pagecheck import other_language
 from analysis.i18n import has
 from analysis.pages import build_context, render_blocks
 
-PAGES = ("quality", "segmentation")
+PAGES = ("quality", "segmentation", "churn", "survey")
 
 
 def _modules():

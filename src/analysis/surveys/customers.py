@@ -20,7 +20,9 @@ def compute_customer_satisfaction(
     ----------
     surveys : pandas.DataFrame
         Responses with ``customer_id``, ``response_date``, ``score`` (and ``comment``).
-        Anonymous responses (empty ``customer_id``) are skipped.
+        Anonymous responses (empty ``customer_id``) are skipped. Without a ``score``
+        column (comment-only feedback) the score columns are empty; without a
+        ``customer_id`` column no response is identified.
     sentiment : pandas.DataFrame, optional
         :func:`analysis.text.sentiment.score_sentiment` output indexed like
         ``surveys`` (comment sentiment of the latest response is joined).
@@ -35,6 +37,10 @@ def compute_customer_satisfaction(
         ``mean_score``, ``comment_sentiment``, ``comment_sentiment_score``.
     """
     s = surveys.copy()
+    if CUSTOMER_ID not in s.columns:
+        s[CUSTOMER_ID] = None
+    if SCORE not in s.columns:
+        s[SCORE] = np.nan
     s = s[s[CUSTOMER_ID].fillna("").astype(str).str.strip() != ""]
     s[RESPONSE_DATE] = pd.to_datetime(s[RESPONSE_DATE])
     if as_of is not None:

@@ -13,7 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["fit_drivers"]
+__all__ = ["DRIVER_COLUMNS", "fit_drivers"]
+
+#: Columns of :func:`fit_drivers`' result.
+DRIVER_COLUMNS = ("theme", "name", "mentions", "effect", "effect_low", "effect_high", "p_value",
+                  "detractor_share", "detractor_share_others")  # fmt: skip
 
 
 def fit_drivers(
@@ -38,7 +42,8 @@ def fit_drivers(
     controls : pandas.DataFrame, optional
         Further covariates (e.g. language dummies), same index.
     min_mentions : int
-        Themes mentioned fewer times are left out of the model.
+        Themes mentioned fewer times (among rows with a score) are left out of the
+        model; when none is left the result is empty (same columns).
 
     Returns
     -------
@@ -60,6 +65,8 @@ def fit_drivers(
     ok = y.notna()
     m = mentions.loc[ok]
     m = m.loc[:, m.sum() >= min_mentions]
+    if m.shape[1] == 0:  # no theme is mentioned often enough to estimate its effect
+        return pd.DataFrame(columns=list(DRIVER_COLUMNS))
     y = y[ok].to_numpy(float)
     cols = [m.astype(float)]
     if controls is not None:
@@ -96,4 +103,4 @@ def fit_drivers(
                 "detractor_share_others": det[~hit].mean() if (~hit).any() else np.nan,
             }
         )
-    return pd.DataFrame(rows).sort_values("effect", ignore_index=True)
+    return pd.DataFrame(rows, columns=list(DRIVER_COLUMNS)).sort_values("effect", ignore_index=True)

@@ -59,7 +59,8 @@ def compute_distinctive_terms(
         Total prior count ``a0`` as a multiple of the vocabulary size; the prior of a
         word is proportional to its share in the whole corpus.
     min_count : int
-        Terms used fewer times overall are left out.
+        Terms used fewer times overall are left out; with fewer than two terms left the
+        result is empty.
 
     Returns
     -------
@@ -80,7 +81,7 @@ def compute_distinctive_terms(
         raise ValueError(f"{len(tokens)} token lists but {len(groups)} groups")
     total = Counter(t for doc in tokens for t in doc)
     vocab = [t for t, c in total.items() if c >= min_count]
-    if not vocab:
+    if len(vocab) < 2:  # a word's odds are against the other words: one word has none
         return pd.DataFrame(columns=["group", "term", "count", "log_odds", "z"])
     pos = {t: i for i, t in enumerate(vocab)}
     y_all = np.array([total[t] for t in vocab], dtype=float)

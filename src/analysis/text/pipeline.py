@@ -58,7 +58,8 @@ def analyse_comments(
     Parameters
     ----------
     surveys : pandas.DataFrame
-        One row per response with ``comment_col`` and (optionally) ``score_col``.
+        One row per response with ``comment_col`` and (optionally) ``score_col``;
+        without ``comment_col`` (or without any comment) the result has no rows.
     review_model : SentimentClassifier, optional
         A fitted review model (fitted here when omitted, about 10 s).
     n_jobs : int
@@ -73,6 +74,8 @@ def analyse_comments(
     >>> r.comments["comment"].iloc[0]  # doctest: +SKIP
     '物流很快，电话[电话]'
     """
+    if comment_col not in surveys.columns:
+        surveys = surveys.assign(**{comment_col: None})
     text = surveys[comment_col].where(surveys[comment_col].notna(), "").astype(str)
     keep = text.str.strip() != ""
     c = surveys.loc[keep].copy()

@@ -133,7 +133,10 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{len(texts)} texts but {len(y)} labels")
         if len(set(y)) < 2:
             raise ValueError("sentiment training needs at least two classes")
-        self.model_ = LogisticRegression(C=self.C, solver="saga", tol=1e-3, max_iter=500)
+        # saga draws samples at random: a fixed state makes the report reproducible
+        self.model_ = LogisticRegression(
+            C=self.C, solver="saga", tol=1e-3, max_iter=500, random_state=0
+        )
         self.model_.fit(self._features(texts, fit=True), y)
         self.classes_ = self.model_.classes_
         return self
@@ -210,6 +213,10 @@ def score_sentiment(
     has_text = texts.fillna("").astype(str).str.strip() != ""
     idx = texts.index[has_text]
     docs = texts[has_text].astype(str)
+    if docs.empty:  # nothing to score: every row NaN, and no model is fitted
+        out = _frame(np.empty((0, len(SENTIMENTS))), SENTIMENTS, idx)
+        out["method"] = pd.Series(dtype=object)
+        return out.reindex(texts.index)
     base = review_model if review_model is not None else fit_review_model()
     labels = label_from_score(scores.reindex(idx)) if scores is not None else None
     counts = labels.value_counts() if labels is not None else pd.Series(dtype=int)

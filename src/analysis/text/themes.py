@@ -55,6 +55,8 @@ class ThemeModel:
     def primary(self) -> pd.Series:
         """The theme with the largest weight per comment (NaN without tokens)."""
         w = self.weights
+        if w.shape[1] == 0:  # no themes fitted (too few comments): no primary theme
+            return pd.Series(np.nan, index=w.index, dtype=object)
         out = w.idxmax(axis=1)
         return out.where(w.sum(axis=1) > 0)
 
@@ -82,10 +84,29 @@ def topic_coherence(components: np.ndarray, binary: sp.csr_matrix, *, top: int =
     return np.array(out)
 
 
+#: Terms in more than this share of a language's comments say nothing about a theme.
+MAX_DF = 0.2
+
+
+def _usable_terms(docs: list[list[str]], min_df: int) -> int:
+    """Terms the TF-IDF keeps: in at least ``min_df`` and at most ``MAX_DF`` of the docs."""
+    from collections import Counter
+
+    df = Counter(t for d in docs for t in set(d))
+    return sum(min_df <= n <= MAX_DF * len(docs) for n in df.values())
+
+
 def _fit_one(
     docs: list[list[str]], k_range: Sequence[int], seed: int, max_select: int, min_df: int
 ):
-    vec = TfidfVectorizer(analyzer=lambda d: d, min_df=min_df, max_df=0.2, sublinear_tf=True)
+    """NMF with the most coherent k; None when no k in ``k_range`` fits these docs.
+
+    A k needs more terms and more sampled docs than themes; comments written from a few
+    stock phrases can leave fewer usable terms than the smallest k.
+    """
+    if _usable_terms(docs, min_df) <= min(k_range, default=0):
+        return None
+    vec = TfidfVectorizer(analyzer=lambda d: d, min_df=min_df, max_df=MAX_DF, sublinear_tf=True)
     x = vec.fit_transform(docs)
     terms = np.array(vec.get_feature_names_out())
     binary = (x > 0).astype(np.float32).tocsr()
@@ -98,6 +119,8 @@ def _fit_one(
             break
         m = NMF(k, init="nndsvda", random_state=seed, max_iter=300).fit(xs)
         rows.append({"k": k, "coherence": float(topic_coherence(m.components_, bs).mean())})
+    if not rows:
+        return None
     sel = pd.DataFrame(rows)
     best = int(sel.loc[sel["coherence"].idxmax(), "k"])
     model = NMF(best, init="nndsvda", random_state=seed, max_iter=300)
@@ -138,7 +161,8 @@ def fit_themes(
     mention_share : float
         Share of a comment's weight that counts as a mention.
     min_comments : int
-        A language with fewer comments gets no themes.
+        A language with fewer comments gets no themes; so does one whose comments leave
+        no more usable terms (see ``min_df``) than the smallest k.
 
     Returns
     -------
@@ -155,7 +179,10 @@ def fit_themes(
             continue
         pos = np.flatnonzero(keep.to_numpy())
         docs = [tokens[i] for i in pos]
-        model, w, terms, coh, sel = _fit_one(docs, k_range, seed, max_select, min_df)
+        fitted = _fit_one(docs, k_range, seed, max_select, min_df)
+        if fitted is None:
+            continue
+        model, w, terms, coh, sel = fitted
         sel.insert(0, "language", lang)
         selections.append(sel)
         total = w.sum(axis=1, keepdims=True)
@@ -220,7 +247,8 @@ def summarise_themes(
     responses : pandas.DataFrame
         Indexed like the comments given to :func:`fit_themes`, with ``score_col``
         (0–10), ``sentiment_col`` (−1..1) and, when ``by`` is given, that column
-        (month, segment, ...).
+        (month, segment, ...). Without ``score_col`` (comment-only feedback) ``nps`` and
+        ``mean_score`` are NaN.
 
     Returns
     -------
@@ -233,6 +261,8 @@ def summarise_themes(
 
     m = model.mentions
     resp = responses.loc[m.index]
+    if score_col not in resp.columns:
+        resp = resp.assign(**{score_col: np.nan})
     keys = [resp[by]] if by else [pd.Series("all", index=resp.index)]
     rows = []
     names = model.themes.set_index("theme")["name"]
@@ -259,5 +289,7 @@ def summarise_themes(
                     "mean_score": r[score_col].mean() if len(r) else np.nan,
                 }
             )
-    out = pd.DataFrame(rows)
+    cols = ["group", "theme", "name", "comments", "prevalence", "mean_sentiment", "nps",
+            "mean_score"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=cols)  # the columns even when no group has a comment
     return out.rename(columns={"group": by}) if by else out.drop(columns="group")
