@@ -442,13 +442,13 @@ class _ClusterProfile:
     rules: bool = False
 
     def render(self, lang: str):
-        names = {en: zh for zh, en in self.clusterer.names_.values()}
+        # cluster codes are the English profile names; each has a name per language
+        names = {en: {"zh": zh, "en": en} for zh, en in self.clusterer.names_.values()}
         df = (self.frame[lang] if self.rules else self.frame).copy()
         col = "cluster" if self.rules else "segment"
         if not self.rules:
             df = df.rename_axis("segment").reset_index()
-        if lang == "zh":  # cluster codes are the English profile names
-            df[col] = df[col].map(lambda v: names.get(v, v))
+        df[col] = df[col].map(lambda v: names[v][lang])
         if self.rules:
             return LangTable(df, {"customers": "count", "precision": "pct"},
                              headers={"cluster": "word.cluster", "rule": "word.rule",
