@@ -98,3 +98,22 @@ def test_plot_bar_draws_on_given_axes(horizontal):
 def test_plot_bar_rejects_non_numeric():
     with pytest.raises(ValueError):
         plot_bar(pd.Series(["a", "b"], index=["x", "y"]))
+
+
+def test_km_and_calibration_take_the_callers_words():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.plotting.survival import plot_calibration, plot_km
+    from analysis.survival import fit_km
+
+    d = pd.DataFrame({"duration_days": [1, 2, 3, 4, 5, 6], "event": [1, 0, 1, 1, 0, 1]})
+    ax = plot_km(fit_km(d), xlabel="天数", ylabel="留存比例", at_risk_label="在册客户")
+    ticks = [x.get_text() for a in ax.figure.axes for x in a.get_xticklabels()]
+    assert any(x.startswith("在册客户") for x in ticks)
+    assert not any("At risk" in x for x in ticks)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("天数", "留存比例")
+    cal = pd.DataFrame({"predicted": [0.1, 0.5], "observed": [0.2, 0.4]})
+    ax2 = plot_calibration(cal, xlabel="预测", ylabel="实际")
+    assert (ax2.get_xlabel(), ax2.get_ylabel()) == ("预测", "实际")
+    plt.close("all")

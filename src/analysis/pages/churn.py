@@ -396,11 +396,14 @@ def _draw_km(part: KmPart, lang: str):
     n = 1 + len(part.groups)
     fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), squeeze=False)
     every = t("churn.km.all", lang)
+    words = {"xlabel": t("churn.km.days", lang), "ylabel": t("churn.km.survival", lang),
+             "at_risk_label": t("churn.km.at_risk", lang)}  # fmt: skip
     f = part.frame.assign(_g=every)
     plot_km(
         fit_km(f, "_g", min_size=1),
         ax=axes[0, 0],
         title=t("churn.km.panel", lang, kind=kind, group=every),
+        **words,
     )
     for ax, g in zip(axes[0, 1:], part.groups, strict=True):
         f = part.frame.assign(_g=_group_words(g, part.frame[g], lang))
@@ -409,17 +412,8 @@ def _draw_km(part: KmPart, lang: str):
             ax=ax,
             at_risk=False,
             title=t("churn.km.panel", lang, kind=kind, group=t(f"covariate.{g}", lang)),
+            **words,
         )
-    for ax in axes[0]:
-        ax.set_xlabel(t("churn.km.days", lang))
-        ax.set_ylabel(t("churn.km.survival", lang))
-    # lifelines writes its at-risk row label in English
-    for ax in fig.axes:
-        labels = [x.get_text() for x in ax.get_xticklabels()]
-        if any(s.startswith("At risk") for s in labels):
-            ax.set_xticklabels(
-                [s.replace("At risk", t("churn.km.at_risk", lang), 1) for s in labels], ha="right"
-            )
     fig.tight_layout()
     return fig
 
@@ -1018,9 +1012,9 @@ def _draw_calibration(part: BacktestPart, lang: str):
         kind=t(f"churn.kind.{part.kind}", lang),
         m=t(f"churn.model.{part.model}", lang),
     )
-    plot_calibration(part.calibration, ax=ax, title=title)
-    ax.set_xlabel(t("churn.backtest.predicted", lang))
-    ax.set_ylabel(t("churn.backtest.observed", lang))
+    plot_calibration(part.calibration, ax=ax, title=title,
+                     xlabel=t("churn.backtest.predicted", lang),
+                     ylabel=t("churn.backtest.observed", lang))  # fmt: skip
     fig.tight_layout()
     return fig
 

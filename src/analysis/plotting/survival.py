@@ -18,9 +18,19 @@ def _ax(ax):
 
 
 def plot_km(
-    fits: dict, *, ax: Axes | None = None, title: str | None = None, at_risk: bool = True
+    fits: dict,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    at_risk: bool = True,
+    xlabel: str = "days",
+    ylabel: str | None = None,
+    at_risk_label: str = "At risk",
 ) -> Axes:
     """Kaplan–Meier curves with 95% bands; at-risk counts under the axis when one curve.
+
+    ``xlabel``, ``ylabel`` and ``at_risk_label`` (the row of at-risk counts) are the
+    caller's words, so a Chinese page passes Chinese ones.
 
     Examples
     --------
@@ -36,8 +46,18 @@ def plot_km(
         from lifelines.plotting import add_at_risk_counts
 
         add_at_risk_counts(*fits.values(), ax=ax, rows_to_show=["At risk"])
+        # lifelines writes the row name in English; the caller's words replace it
+        for other in ax.figure.axes:
+            labels = [x.get_text() for x in other.get_xticklabels()]
+            if any(x.startswith("At risk") for x in labels):
+                other.set_xticks(other.get_xticks())
+                other.set_xticklabels(
+                    [x.replace("At risk", at_risk_label, 1) for x in labels], ha="right"
+                )
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("days")
+    ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     return ax
@@ -71,15 +91,20 @@ def plot_forest(
 
 
 def plot_calibration(
-    calibration: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+    calibration: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    xlabel: str = "predicted",
+    ylabel: str = "observed",
 ) -> Axes:
     """Predicted churn probability against the observed churn share per decile."""
     ax = _ax(ax)
     ax.plot(calibration["predicted"], calibration["observed"], "o-")
     hi = float(max(calibration["predicted"].max(), calibration["observed"].max(), 0.01))
     ax.plot([0, hi], [0, hi], "--", color="0.5", linewidth=0.8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("observed")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     return ax
