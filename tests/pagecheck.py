@@ -74,3 +74,18 @@ def other_language(page: str, lang: str, *, allowed: set[str] = frozenset(), cel
         if words:
             bad.append(text)
     return bad
+
+
+def render_html(result, lang: str) -> str:
+    """The HTML a section result shows in ``lang`` (figures drawn and closed)."""
+    import matplotlib.pyplot as plt
+
+    from analysis.pages import render_blocks
+
+    parts = []
+    for item in render_blocks(result, lang):
+        if hasattr(item, "savefig"):
+            plt.close(item)
+        else:
+            parts.append(item.data)
+    return "\n".join(parts)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib
 
-import matplotlib.pyplot as plt
 import pytest
 from awkward import CASE_PERIOD, CASES, EXPECT_STOP, awkward_exports, write_export
 from hypothesis import given, settings
-from pagecheck import other_language
+from pagecheck import other_language, render_html
 
 from analysis.i18n import has
-from analysis.pages import build_context, render_blocks
+from analysis.pages import build_context
 
 PAGES = ("quality", "segmentation", "churn", "survey")
 
@@ -65,13 +64,7 @@ def _yield_every_page(ctx, *, check_language: bool = False) -> dict[str, str]:
                 assert has(result.reason), result.reason
                 outcomes[f"{module.__name__.rsplit('.', 1)[1]}.{name}"] = result.reason
             for lang in ("zh", "en"):
-                page = []
-                for item in render_blocks(result, lang):
-                    if hasattr(item, "savefig"):
-                        plt.close(item)
-                    else:
-                        page.append(item.data)
-                html = "\n".join(page)
+                html = render_html(result, lang)
                 assert "NaN" not in html, (name, lang)
                 if check_language:
                     assert other_language(html, lang, cells=False) == [], (name, lang)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from conftest import CUSTOMERS, write_source
-from pagecheck import other_language
+from pagecheck import other_language, render_html
 
 from analysis.exceptions import ConfigError
-from analysis.pages import Skipped, build_context, open_context, render_blocks
+from analysis.pages import Skipped, build_context, open_context
 from analysis.pages import quality as qp
 from analysis.pages import segmentation as sp
 from analysis.pages.context import CLASS_CODES, RunSettings, save_context
@@ -24,14 +23,7 @@ def small_context(small_warehouse):
     return build_context(small_warehouse, lang="zh")
 
 
-def _html(result, lang: str) -> str:
-    parts = []
-    for item in render_blocks(result, lang):
-        if hasattr(item, "savefig"):
-            plt.close(item)
-        else:
-            parts.append(item.data)
-    return "\n".join(parts)
+_html = render_html
 
 
 def test_classes_table_is_one_row_per_customer_with_codes(small_context):
