@@ -1,0 +1,95 @@
+"""RFM scores, the named segments and the classic eight."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.pages.base import Chart, Section, Skipped, Text
+from analysis.pages.context import RunContext
+from analysis.pages.segmentation._common import (
+    _bought,
+    _draw_sizes,
+    _need_buyers,
+    _previous,
+    _profile_table,
+)
+from analysis.segmentation.profiles import profile_segments
+
+
+@dataclass(frozen=True)
+class Rfm(Section):
+    """R by FM grids (customers and revenue) and the named RFM segments' profile."""
+
+    grid_customers: pd.DataFrame
+    grid_revenue: pd.DataFrame
+    profile: pd.DataFrame
+    section = "seg.rfm"
+
+    def blocks(self) -> Iterator:
+        yield Chart(self._draw_grids)
+        yield _profile_table(self.profile, "rfm_segment")
+        yield Chart(lambda lang: _draw_sizes(self.profile, "rfm_segment", lang))
+
+    def _draw_grids(self, lang: str):
+        import matplotlib.pyplot as plt
+
+        from analysis.i18n import t
+        from analysis.plotting.segmentation import plot_rfm_heatmap
+
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        for ax, grid, title in (
+            (axes[0], self.grid_customers, t("word.customers", lang)),
+            (axes[1], self.grid_revenue / 1000, t("seg.rfm.revenue_k", lang)),
+        ):
+            g = grid.copy()
+            g.index.name, g.columns.name = t("word.recency_score", lang), "FM"
+            plot_rfm_heatmap(g, ax=ax, title=title)
+        fig.tight_layout()
+        return fig
+
+
+def rfm(ctx: RunContext) -> Rfm | Skipped:
+    """Recency, frequency and monetary scores 1-5 among buyers, and the named segments."""
+    from analysis.segmentation.rfm import compute_rfm_grid
+
+    skip = _need_buyers(ctx, "seg.rfm")
+    if skip:
+        return skip
+    b = _bought(ctx)
+    c, f = ctx.classes, ctx.features
+    return Rfm(
+        compute_rfm_grid(c),
+        compute_rfm_grid(c, f["monetary_total"]),
+        profile_segments(f[b], c[b], "rfm_segment", previous=_previous(ctx)[0], lang=None),
+    )
+
+
+@dataclass(frozen=True)
+class RfmEight(Section):
+    """The classic eight classes (R, F, M above or below their centre)."""
+
+    centres: dict
+    profile: pd.DataFrame
+    section = "seg.rfm_eight"
+
+    def blocks(self) -> Iterator:
+        yield Text("seg.rfm_eight.centres", self.centres, dict.fromkeys(self.centres, "float2"))
+        yield _profile_table(self.profile, "rfm_eight")
+        yield Chart(lambda lang: _draw_sizes(self.profile, "rfm_eight", lang))
+
+
+def rfm_eight(ctx: RunContext) -> RfmEight | Skipped:
+    """重要价值客户 ... 一般挽留客户 among buyers, with the centres used."""
+    skip = _need_buyers(ctx, "seg.rfm_eight")
+    if skip:
+        return skip
+    b = _bought(ctx)
+    cen = ctx.segmentation.centres
+    return RfmEight(
+        {"r": cen["rfm_r"], "f": cen["rfm_f"], "m": cen["rfm_m"]},
+        profile_segments(ctx.features[b], ctx.classes[b], "rfm_eight",
+                         previous=_previous(ctx)[0], lang=None),
+    )  # fmt: skip
