@@ -62,3 +62,31 @@ def test_customers_and_at_risk_agree_on_every_class(report):
     assert {"value_tier", "value_tier_zh", "value_tier_en", "cluster", "action"} <= set(
         customers.columns
     )
+
+
+@pytest.mark.parametrize("case", ["single_customer", "surveys_no_score"])
+def test_awkward_export_renders_every_page(case, tmp_path):
+    """The full papermill run on a few awkward exports: every page, every heading."""
+    from awkward import CASES
+
+    CASES[case](tmp_path / "src")
+    out = tmp_path / "reports"
+    run_report(period="2026-10", data=tmp_path / "src", out=out, lang="en", log=lambda s: None)
+    for stem, page in PAGES.items():
+        html = (out / "2026-10" / f"{stem}.html").read_text(encoding="utf-8")
+        module = importlib.import_module(f"analysis.pages.{page}")
+        assert len(H2.findall(html)) == len(module.SECTIONS) + 2, (case, stem)
+        assert other_language(html, "en", cells=False) == []
+
+
+def test_report_for_a_period_before_the_data_stops_with_one_line(tmp_path, capsys):
+    from awkward import CASES
+
+    from analysis.cli import main
+
+    CASES["period_before_data"](tmp_path / "src")
+    code = main(["report", "--period", "2020-01", "--data", str(tmp_path / "src"),
+                 "--out", str(tmp_path / "r")])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "2020-01" in err[0]
+    assert not (tmp_path / "r" / "2020-01").exists()

@@ -1,0 +1,217 @@
+"""The early-warning list (流失预警): churn probability, value at risk and reason codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.pages.base import Note, Section, Skipped, Text
+from analysis.pages.churn._common import (
+    CONTRACT,
+    DURATION,
+    EVENT,
+    LIST_ATTRIBUTES,
+    LIST_CLASSES,
+    N_REASONS,
+    NONCONTRACT,
+    SHOWN_ROWS,
+    _covariate_words,
+    _kind,
+    _model,
+    _skipped,
+    _Table,
+)
+from analysis.pages.churn.data import churn_data
+from analysis.pages.churn.models import _contract, _noncontract
+from analysis.pages.context import RunContext
+
+
+def _reason_codes(model, X: pd.DataFrame, n: int = N_REASONS) -> pd.DataFrame:
+    """The ``n`` covariates raising each customer's hazard most: codes and factors.
+
+    The arithmetic of :func:`analysis.survival.compute_reasons` (``β_j (x_ij - mean_j)``
+    against the scored customers' mean; only contributions above 0.01 are named), kept
+    as codes so the export is the same in both languages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``X``: ``reason_<k>`` (covariate code, "" when none) and
+        ``reason_<k>_factor`` (the hazard multiplier ``exp(contribution)``).
+    """
+    beta = model.fitter_.params_
+    if isinstance(beta.index, pd.MultiIndex):  # Weibull AFT: a longer time is a lower hazard
+        beta = -beta.loc["lambda_"].drop("Intercept", errors="ignore")
+    beta = beta[[c for c in beta.index if c in X.columns]]
+    Z = X[beta.index].astype(float)
+    values = ((Z - Z.mean()) * beta.to_numpy()).to_numpy()
+    names = np.array(beta.index, dtype=object)
+    order = np.argsort(-values, axis=1, kind="stable")
+    out = {}
+    for k in range(n):
+        code = np.full(len(values), "", dtype=object)
+        factor = np.full(len(values), np.nan)
+        if k < values.shape[1]:  # a model may have fewer covariates than n
+            idx = order[:, k]
+            v = values[np.arange(len(values)), idx]
+            code = np.where(v > 0.01, names[idx], "")
+            factor = np.where(v > 0.01, np.exp(v), np.nan)
+        out[f"reason_{k + 1}"] = code
+        out[f"reason_{k + 1}_factor"] = factor
+    return pd.DataFrame(out, index=X.index)
+
+
+def _reason_words(code: str, factor: float, lang: str) -> str:
+    return "" if not code else f"{_covariate_words(code, lang)} (×{factor:.2f})"
+
+
+def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
+    from analysis.survival import build_at_risk_list, predict_churn
+
+    def build() -> pd.DataFrame | Skipped:
+        cd = churn_data(ctx)
+        cf, nf = _contract(ctx), _noncontract(ctx)
+        parts, reasons = [], []
+        if not _skipped(cf):
+            contract = cd.of(CONTRACT)
+            active = contract.index[contract[EVENT] == 0]
+            if len(active):
+                Xa = cf.X.loc[active]
+                pc = predict_churn(
+                    cf.model,
+                    Xa,
+                    contract.loc[active, DURATION],
+                    horizon_days=ctx.settings.horizon_days,
+                )
+                # a contract's value over the year: twelve monthly fees
+                fee = (
+                    contract.loc[active, "monthly_fee"].fillna(0)
+                    if "monthly_fee" in contract
+                    else pd.Series(0.0, index=active)
+                )
+                parts.append(pc.assign(expected_value=fee * 12, kind=CONTRACT))
+                reasons.append(_reason_codes(cf.cox, Xa))
+        if not _skipped(nf) and len(nf.churn):
+            ids = nf.churn.index
+            value = nf.clv["expected_clv"].reindex(ids).fillna(0)
+            parts.append(nf.churn.assign(expected_value=value, kind=NONCONTRACT))
+            if nf.cox is not None:
+                reasons.append(
+                    _reason_codes(nf.cox, nf.frame.drop(columns=[DURATION, EVENT]).loc[ids])
+                )
+        if not parts:
+            if _skipped(cf) and _skipped(nf):
+                return Skipped("churn.at_risk", "churn.skip.no_scores")
+            return Skipped("churn.at_risk", "churn.skip.no_active")
+        pred = pd.concat(parts)
+        why = pd.concat(reasons) if reasons else _reason_codes_empty(pred.index)
+        classes = ctx.class_export()
+        extra = cd.data[[c for c in LIST_ATTRIBUTES if c in cd.data.columns]].join(
+            classes[[c for c in LIST_CLASSES if c in classes.columns]]
+        )
+        table = build_at_risk_list(
+            pred.drop(columns="expected_value"), why, value=pred["expected_value"], extra=extra
+        )
+        labels = {}
+        for k in range(1, N_REASONS + 1):
+            code = table[f"reason_{k}"].fillna("")
+            factor = table.pop(f"reason_{k}_factor")
+            table[f"reason_{k}"] = code
+            for lang in ("zh", "en"):
+                labels[f"reason_{k}_{lang}"] = [
+                    _reason_words(c, f, lang) for c, f in zip(code, factor, strict=True)
+                ]
+        for col in LIST_CLASSES:
+            for lang in ("zh", "en"):
+                name = f"{col}_{lang}"
+                if name in classes.columns:
+                    labels[name] = classes[name].reindex(table["customer_id"]).to_numpy()
+        return pd.concat([table, pd.DataFrame(labels, index=table.index)], axis=1)
+
+    return ctx.memo("churn.at_risk", build)
+
+
+def _reason_codes_empty(index: pd.Index) -> pd.DataFrame:
+    cols = {}
+    for k in range(1, N_REASONS + 1):
+        cols[f"reason_{k}"] = pd.Series("", index=index, dtype=object)
+        cols[f"reason_{k}_factor"] = pd.Series(np.nan, index=index)
+    return pd.DataFrame(cols, index=index)
+
+
+@dataclass(frozen=True)
+class AtRisk(Section):
+    """Active customers ranked by value at risk = churn probability × expected value.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Every active customer scored (the export keeps the first ``top_n``): ``rank``,
+        ``customer_id``, ``value_at_risk``, ``churn_prob``, ``expected_value``,
+        ``expected_remaining_days`` (contracts), ``kind``, ``reason_1..3`` (covariate
+        codes), customer attributes, ``value_tier``, ``rfm_eight``, ``lifecycle``,
+        ``action`` (codes from ``ctx.classes``) and the ``_zh`` / ``_en`` labels.
+    scored : tuple
+        Per kind in the list: ``(kind, customers, model behind churn_prob, reasons)``;
+        ``reasons`` is False when no Cox model could explain that kind.
+    facts : dict
+    notes : tuple
+        ``(catalogue key, values)`` of caveats (every contract has ended).
+    """
+
+    table: pd.DataFrame
+    scored: tuple
+    facts: dict
+    notes: tuple = ()
+    section = "churn.at_risk"
+
+    def blocks(self) -> Iterator:
+        yield Text("churn.at_risk.text", self.facts, {"v": "money"})
+        for kind, n, model, reasons in self.scored:
+            key = "churn.at_risk.model" if reasons else "churn.at_risk.model_no_reasons"
+            yield Text(key, {"kind": _kind(kind), "m": _model(model), "n": n})
+        for reason, values in self.notes:
+            yield Note(reason, values)
+        yield _ListTable(self.table.head(SHOWN_ROWS))
+
+
+@dataclass(frozen=True)
+class _ListTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str):
+        f = self.frame
+        df = f[["rank", "customer_id", "value_at_risk", "churn_prob", "expected_value", "kind"]]
+        reasons = f[[f"reason_{k}_{lang}" for k in range(1, N_REASONS + 1)]]
+        df = df.assign(reasons=["; ".join(r for r in row if r) for row in reasons.to_numpy()])
+        for col in LIST_CLASSES:  # the labels of ctx.classes' codes, as exported
+            if f"{col}_{lang}" in f.columns:
+                df[col] = f[f"{col}_{lang}"]
+        return _Table(df, labels={"kind": "churn.kind."}).render(lang)
+
+
+def at_risk(ctx: RunContext) -> AtRisk | Skipped:
+    """The early-warning list (流失预警): who to call first, why, and the playbook action."""
+    table = _risk_list(ctx)
+    if _skipped(table):
+        return table
+    top = min(ctx.settings.top_n, len(table))
+    cf, nf = _contract(ctx), _noncontract(ctx)
+    notes = []
+    contract = churn_data(ctx).of(CONTRACT)
+    if not _skipped(cf) and not (contract[EVENT] == 0).any():
+        notes.append(("churn.at_risk.all_ended", {"n": len(contract)}))
+    models = {}
+    if (table["kind"] == CONTRACT).any():
+        models[CONTRACT] = cf.best
+    if (table["kind"] == NONCONTRACT).any():
+        models[NONCONTRACT] = "bgnbd"
+    facts = {"n": len(table), "k": top, "v": float(table["value_at_risk"].head(top).sum())}
+    counts = table["kind"].value_counts()
+    # the reasons come from a Cox model whichever model gives the probabilities
+    reasons = {CONTRACT: True, NONCONTRACT: not _skipped(nf) and nf.cox is not None}
+    scored = tuple((kind, int(counts[kind]), models[kind], reasons[kind]) for kind in models)
+    return AtRisk(table, scored, facts, tuple(notes))
