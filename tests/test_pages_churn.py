@@ -15,15 +15,7 @@ from analysis.pages import Skipped, churn, render_blocks
 from analysis.pages.context import RunSettings, build_context
 from analysis.warehouse import open_warehouse
 
-SECTIONS = (
-    "summary",
-    "survival_curves",
-    "contract_model",
-    "noncontract_model",
-    "at_risk",
-    "backtest",
-    "exports",
-)
+SECTIONS = churn.SECTIONS
 
 CJK = re.compile("[\u3400-\u9fff]")
 # Latin words a Chinese page may show: model and method names, abbreviations, the
@@ -76,17 +68,10 @@ def _ingest(folder, tables: dict[str, pd.DataFrame], **settings):
 
 
 @pytest.fixture(scope="session")
-def ctx(tmp_path_factory):
-    """A 1,500-customer sample: contracts with churn, repeat buyers, two years of history."""
-    from analysis.sample import write_sample
-
-    folder = tmp_path_factory.mktemp("churn_sample")
-    write_sample(folder / "src", n_customers=1500)
-    wh_path = folder / "out" / "warehouse.duckdb"
-    build_warehouse(
-        folder / "src", period="2026-10", warehouse=wh_path, quarantine_dir=folder / "out" / "q"
-    )
-    return build_context(open_warehouse(wh_path), lang="zh", report_dir=folder / "report")
+def ctx(small_warehouse, tmp_path_factory):
+    """The shared small sample (conftest): contracts with churn, repeat buyers, history."""
+    report = tmp_path_factory.mktemp("churn_report")
+    return build_context(small_warehouse, lang="zh", report_dir=report)
 
 
 @pytest.fixture(scope="session")
