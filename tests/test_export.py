@@ -137,3 +137,11 @@ def test_unknown_format_is_a_clear_error(tmp_path, formats):
     with pytest.raises(ConfigError, match="not supported"):
         export_table(pd.DataFrame({"a": [1]}), tmp_path / "t", formats=formats)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_floats_are_rounded_to_six_decimals_and_input_untouched(tmp_path):
+    df = pd.DataFrame({"amount": [418578.31999999995, 0.1234567891], 7: [1.0, 2.0]})
+    export_table(df, tmp_path / "t", formats=("csv",))
+    text = (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+    assert "418578.32" in text and "0.123457" in text and "31999" not in text
+    assert df.loc[0, "amount"] == 418578.31999999995

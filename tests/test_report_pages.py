@@ -50,7 +50,7 @@ def test_every_section_has_its_heading_in_the_report_language(report, stem):
     assert not re.search(r">-?\d+\.\d{4,}<", page), "raw float in a table cell"
 
 
-def test_customers_and_at_risk_agree_on_every_class(report):
+def test_customers_at_risk_and_followups_agree_on_every_class(report):
     _, folder = report
     customers = pd.read_csv(folder / "exports" / "customers.csv", dtype={"customer_id": str})
     at_risk = pd.read_csv(folder / "exports" / "at_risk.csv", dtype={"customer_id": str})
@@ -58,6 +58,11 @@ def test_customers_and_at_risk_agree_on_every_class(report):
     assert len(merged) == len(at_risk) > 0
     for col in ("value_tier", "rfm_eight", "lifecycle", "action"):
         assert merged[f"{col}_risk"].equals(merged[col]), col
+    followups = pd.read_csv(folder / "exports" / "survey_followups.csv", dtype={"customer_id": str})
+    merged = followups.merge(customers, on="customer_id", suffixes=("_f", ""))
+    assert len(merged) == len(followups) > 0
+    for col in ("value_tier", "action"):
+        assert merged[f"{col}_f"].equals(merged[col]), col
     assert customers["customer_id"].is_unique
     assert {"value_tier", "value_tier_zh", "value_tier_en", "cluster", "action"} <= set(
         customers.columns

@@ -196,8 +196,8 @@ def export_table(
 
     Notes
     -----
-    Strings starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return get a leading
-    ``'``, so Excel shows them as text. CSV is UTF-8 with a BOM and CRLF line ends. Time-zone
+    Floating-point columns are rounded to six decimals. Strings starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return get a leading ``'``, so Excel shows them as text. CSV is UTF-8 with a BOM and CRLF line ends. Time-zone
     aware datetimes are written as their local wall-clock time in XLSX (Excel has no zones).
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
 
@@ -219,6 +219,12 @@ def export_table(
     path_stem = Path(path_stem)
     path_stem.parent.mkdir(parents=True, exist_ok=True)
     safe = neutralise_formulas(df)
+    # Float sums carry binary noise (418578.31999999995); six decimals keep every
+    # probability and amount exact to what the analysis means, and read cleanly in Excel.
+    floats = safe.select_dtypes("float").columns
+    if len(floats):
+        safe = safe.copy()
+        safe[floats] = safe[floats].round(6)
     written: list[Path] = []
     for fmt in dict.fromkeys(formats):
         path = path_stem.with_name(f"{path_stem.name}.{fmt}")
