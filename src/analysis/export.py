@@ -197,8 +197,9 @@ def export_table(
     Notes
     -----
     Floating-point columns are rounded to six decimals. Strings starting with ``=``, ``+``,
-    ``-``, ``@``, tab or carriage return get a leading ``'``, so Excel shows them as text. CSV is UTF-8 with a BOM and CRLF line ends. Time-zone
-    aware datetimes are written as their local wall-clock time in XLSX (Excel has no zones).
+    ``-``, ``@``, tab or carriage return get a leading ``'``, so Excel shows them as text.
+    CSV is UTF-8 with a BOM and CRLF line ends. Time-zone aware datetimes are written as
+    their local wall-clock time in XLSX (Excel has no zones).
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
 
     Examples
