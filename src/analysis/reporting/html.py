@@ -54,6 +54,9 @@ font-family:system-ui,-apple-system,"Segoe UI","Noto Sans SC","Noto Sans CJK SC"
 .an-page th,.an-page td{border:1px solid #d0d7de;padding:4px 10px;text-align:left;}
 .an-page td.num{text-align:right;font-variant-numeric:tabular-nums;}
 .an-muted{color:#57606a;}
+.an-why{color:#57606a;margin-top:0;}
+.an-note{border-left:3px solid #d4a72c;background:#fff8c5;padding:6px 10px;}
+.an-table-wrap td.num,.an-table-wrap th.num{text-align:right;font-variant-numeric:tabular-nums;}
 .an-missing{color:#b42318;}
 a,.an-header a{color:#0969da;}
 """
