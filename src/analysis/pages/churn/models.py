@@ -129,6 +129,8 @@ class ContractModel(Section):
         ``covariate``, ``test_statistic``, ``p`` (before the remedy), smallest p first.
     ph_remedy : dict
         Covariate code -> ``strata`` or ``strata_quartiles``.
+    ph_alpha : float
+        The p-value below which a covariate fails the check (the Cox model's ``ph_alpha``).
     """
 
     metrics: pd.DataFrame
@@ -139,6 +141,7 @@ class ContractModel(Section):
     hazard_ratios: pd.DataFrame
     ph_test: pd.DataFrame
     ph_remedy: dict
+    ph_alpha: float = 0.001
     section = "churn.contract_model"
 
     def blocks(self) -> Iterator:
@@ -166,10 +169,12 @@ class ContractModel(Section):
             remedy = pd.DataFrame(
                 {"covariate": list(self.ph_remedy), "remedy": list(self.ph_remedy.values())}
             )
-            yield Text("churn.contract_model.ph_remedy")
+            yield Text("churn.contract_model.ph_remedy", {"alpha": self.ph_alpha},
+                       {"alpha": "float3"})  # fmt: skip
             yield _Table(remedy, covariates=("covariate",), labels={"remedy": "churn.ph."})
         else:
-            yield Text("churn.contract_model.ph_ok")
+            yield Text("churn.contract_model.ph_ok", {"alpha": self.ph_alpha},
+                       {"alpha": "float3"})  # fmt: skip
         yield _Table(self.ph_test.head(8), covariates=("covariate",))
 
     def _draw_forest(self, lang: str):
@@ -205,6 +210,7 @@ def contract_model(ctx: RunContext) -> ContractModel | Skipped:
         hazard_ratios=cox.summary_.reset_index(),
         ph_test=cox.ph_test_.rename_axis("covariate").reset_index(),
         ph_remedy=remedy,
+        ph_alpha=cox.ph_alpha,
     )
 
 
