@@ -110,6 +110,27 @@ def test_cox_refit_forgets_strata_edges():
     assert m.strata_edges_ == {}
 
 
+def test_cox_cv_when_no_fold_can_be_fitted_takes_the_strongest_penalty(monkeypatch):
+    """Folds that all fail (tiny or constant data) give the strongest penalizer, no NaN pick."""
+    import warnings
+
+    rossi = load_rossi()
+    m = CoxModel(penalizers=(0.01, 0.1, 1.0), check_ph=False)
+    real = CoxModel._fit_one
+
+    def fail_on_folds(self, df, *args, **kw):
+        if len(df) < len(rossi):
+            raise ValueError("planted: a fold without variation")
+        return real(self, df, *args, **kw)
+
+    monkeypatch.setattr(CoxModel, "_fit_one", fail_on_folds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "mean of empty slice"
+        m.fit(rossi, "week", "arrest")
+    assert m.penalizer_ == 1.0
+    assert m.cv_scores_.isna().all()
+
+
 @pytest.fixture(scope="module")
 def sample_wh(tmp_path_factory):
     from analysis.sample import write_sample

@@ -160,11 +160,16 @@ class CoxModel(BaseEstimator):
                     test = sub.iloc[te]
                     risk = f.predict_partial_hazard(test).to_numpy().ravel()
                     s.append(concordance_index(test[duration_col], -risk, test[event_col]))
-                scores[p] = float(np.nanmean(s))
+                finite = [v for v in s if np.isfinite(v)]
+                scores[p] = float(np.mean(finite)) if finite else np.nan
             self.cv_scores_ = pd.Series(scores, name="cv_concordance").rename_axis("penalizer")
-            # the largest penalizer within 0.002 of the best: simpler model, same ranking
-            best = self.cv_scores_.max()
-            self.penalizer_ = float(max(p for p, v in scores.items() if v >= best - 0.002))
+            valid = {p: v for p, v in scores.items() if np.isfinite(v)}
+            if valid:
+                # the largest penalizer within 0.002 of the best: simpler model, same ranking
+                best = max(valid.values())
+                self.penalizer_ = float(max(p for p, v in valid.items() if v >= best - 0.002))
+            else:  # no fold could be fitted (tiny or constant data): the strongest penalty
+                self.penalizer_ = float(max(pens))
         else:
             self.cv_scores_ = pd.Series(dtype=float, name="cv_concordance")
             self.penalizer_ = float(pens[0])
