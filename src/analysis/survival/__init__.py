@@ -25,7 +25,7 @@ from analysis.survival.data import (
 from analysis.survival.km import adjust_holm, compute_logrank, fit_km, summarise_km
 from analysis.survival.parametric import WeibullModel
 from analysis.survival.predict import predict_churn
-from analysis.survival.warning import build_at_risk_list, compute_reasons
+from analysis.survival.warning import build_at_risk_list, compute_reason_codes, compute_reasons
 
 __all__ = [
     "BacktestResult",
@@ -39,6 +39,7 @@ __all__ = [
     "compute_latest_nps",
     "compute_logrank",
     "compute_noncontract_survival",
+    "compute_reason_codes",
     "compute_reasons",
     "compute_survival_data",
     "describe_covariate",

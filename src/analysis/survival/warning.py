@@ -7,38 +7,63 @@ import pandas as pd
 
 from analysis.survival.covariates import describe_covariate
 
-__all__ = ["compute_reasons", "build_at_risk_list"]
+__all__ = ["compute_reason_codes", "compute_reasons", "build_at_risk_list"]
 
 
-def compute_reasons(model, X: pd.DataFrame, *, n: int = 3, lang: str = "zh") -> pd.DataFrame:
-    """The ``n`` covariates that raise each customer's hazard most, in words.
+def compute_reason_codes(model, X: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
+    """The ``n`` covariates that raise each customer's hazard most, as codes and factors.
 
     A covariate's contribution is ``β_j (x_ij - mean_j)``, its share of the
-    customer's log relative hazard against the average customer; only positive
-    contributions (those that raise the hazard) are named, as ``地区: 西南 (×1.31)``.
-    For a Weibull AFT the sign of the time coefficient is reversed.
+    customer's log relative hazard against the average scored customer; only
+    contributions above 0.01 (those that raise the hazard) are named. For a Weibull AFT
+    the sign of the time coefficient is reversed.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``X``: ``reason_1`` .. ``reason_n`` (empty string when fewer apply).
+        Indexed like ``X``: ``reason_<k>`` (the covariate code, "" when fewer apply) and
+        ``reason_<k>_factor`` (the hazard multiplier ``exp(contribution)``, NaN then),
+        for k = 1 .. ``n``.
     """
     beta = model.fitter_.params_
     if isinstance(beta.index, pd.MultiIndex):  # Weibull AFT: a longer time is a lower hazard
         beta = -beta.loc["lambda_"].drop("Intercept", errors="ignore")
     beta = beta[[c for c in beta.index if c in X.columns]]
     Z = X[beta.index].astype(float)
-    contrib = (Z - Z.mean()) * beta.to_numpy()
-    values = contrib.to_numpy()
-    names = np.array([describe_covariate(c, lang) for c in beta.index])
-    order = np.argsort(-values, axis=1, kind="stable")[:, :n]
-    out = {f"reason_{k + 1}": np.full(len(values), "", dtype=object) for k in range(n)}
-    for k in range(min(n, values.shape[1])):  # a model may have fewer covariates than n
-        idx = order[:, k]
-        v = values[np.arange(len(values)), idx]
-        out[f"reason_{k + 1}"] = np.where(
-            v > 0.01, [f"{nm} (×{np.exp(x):.2f})" for nm, x in zip(names[idx], v, strict=True)], ""
-        )
+    values = ((Z - Z.mean()) * beta.to_numpy()).to_numpy()
+    names = np.array(beta.index, dtype=object)
+    order = np.argsort(-values, axis=1, kind="stable")
+    out = {}
+    for k in range(n):
+        code = np.full(len(values), "", dtype=object)
+        factor = np.full(len(values), np.nan)
+        if k < values.shape[1]:  # a model may have fewer covariates than n
+            idx = order[:, k]
+            v = values[np.arange(len(values)), idx]
+            code = np.where(v > 0.01, names[idx], "")
+            factor = np.where(v > 0.01, np.exp(v), np.nan)
+        out[f"reason_{k + 1}"] = code
+        out[f"reason_{k + 1}_factor"] = factor
+    return pd.DataFrame(out, index=X.index)
+
+
+def compute_reasons(model, X: pd.DataFrame, *, n: int = 3, lang: str = "zh") -> pd.DataFrame:
+    """The ``n`` covariates that raise each customer's hazard most, in words.
+
+    :func:`compute_reason_codes` written out as ``地区: 西南 (×1.31)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``X``: ``reason_1`` .. ``reason_n`` (empty string when fewer apply).
+    """
+    codes = compute_reason_codes(model, X, n=n)
+    out = {}
+    for k in range(1, n + 1):
+        out[f"reason_{k}"] = [
+            f"{describe_covariate(c, lang)} (×{f:.2f})" if c else ""
+            for c, f in zip(codes[f"reason_{k}"], codes[f"reason_{k}_factor"], strict=True)
+        ]
     return pd.DataFrame(out, index=X.index)
 
 
@@ -57,7 +82,7 @@ def build_at_risk_list(
     predictions : pandas.DataFrame
         ``churn_prob`` (and any other columns to keep) for active customers.
     reasons : pandas.DataFrame
-        From :func:`compute_reasons`.
+        From :func:`compute_reasons` or :func:`compute_reason_codes`.
     value : pandas.Series
         Expected value per customer (e.g. 12-month CLV or 12 × monthly fee).
     extra : pandas.DataFrame, optional

@@ -29,47 +29,12 @@ from analysis.pages.churn.models import _contract, _noncontract
 from analysis.pages.context import RunContext
 
 
-def _reason_codes(model, X: pd.DataFrame, n: int = N_REASONS) -> pd.DataFrame:
-    """The ``n`` covariates raising each customer's hazard most: codes and factors.
-
-    The arithmetic of :func:`analysis.survival.compute_reasons` (``β_j (x_ij - mean_j)``
-    against the scored customers' mean; only contributions above 0.01 are named), kept
-    as codes so the export is the same in both languages.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``X``: ``reason_<k>`` (covariate code, "" when none) and
-        ``reason_<k>_factor`` (the hazard multiplier ``exp(contribution)``).
-    """
-    beta = model.fitter_.params_
-    if isinstance(beta.index, pd.MultiIndex):  # Weibull AFT: a longer time is a lower hazard
-        beta = -beta.loc["lambda_"].drop("Intercept", errors="ignore")
-    beta = beta[[c for c in beta.index if c in X.columns]]
-    Z = X[beta.index].astype(float)
-    values = ((Z - Z.mean()) * beta.to_numpy()).to_numpy()
-    names = np.array(beta.index, dtype=object)
-    order = np.argsort(-values, axis=1, kind="stable")
-    out = {}
-    for k in range(n):
-        code = np.full(len(values), "", dtype=object)
-        factor = np.full(len(values), np.nan)
-        if k < values.shape[1]:  # a model may have fewer covariates than n
-            idx = order[:, k]
-            v = values[np.arange(len(values)), idx]
-            code = np.where(v > 0.01, names[idx], "")
-            factor = np.where(v > 0.01, np.exp(v), np.nan)
-        out[f"reason_{k + 1}"] = code
-        out[f"reason_{k + 1}_factor"] = factor
-    return pd.DataFrame(out, index=X.index)
-
-
 def _reason_words(code: str, factor: float, lang: str) -> str:
     return "" if not code else f"{_covariate_words(code, lang)} (×{factor:.2f})"
 
 
 def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
-    from analysis.survival import build_at_risk_list, predict_churn
+    from analysis.survival import build_at_risk_list, compute_reason_codes, predict_churn
 
     def build() -> pd.DataFrame | Skipped:
         cd = churn_data(ctx)
@@ -93,14 +58,16 @@ def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
                     else pd.Series(0.0, index=active)
                 )
                 parts.append(pc.assign(expected_value=fee * 12, kind=CONTRACT))
-                reasons.append(_reason_codes(cf.cox, Xa))
+                reasons.append(compute_reason_codes(cf.cox, Xa, n=N_REASONS))
         if not _skipped(nf) and len(nf.churn):
             ids = nf.churn.index
             value = nf.clv["expected_clv"].reindex(ids).fillna(0)
             parts.append(nf.churn.assign(expected_value=value, kind=NONCONTRACT))
             if nf.cox is not None:
                 reasons.append(
-                    _reason_codes(nf.cox, nf.frame.drop(columns=[DURATION, EVENT]).loc[ids])
+                    compute_reason_codes(
+                        nf.cox, nf.frame.drop(columns=[DURATION, EVENT]).loc[ids], n=N_REASONS
+                    )
                 )
         if not parts:
             if _skipped(cf) and _skipped(nf):
