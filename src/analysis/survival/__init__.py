@@ -17,6 +17,7 @@ from analysis.survival.covariates import build_covariates, describe_covariate
 from analysis.survival.cox import CoxModel
 from analysis.survival.data import (
     choose_churn_threshold,
+    churn_threshold_from_gaps,
     compute_contract_survival,
     compute_latest_nps,
     compute_noncontract_survival,
@@ -35,6 +36,7 @@ __all__ = [
     "build_at_risk_list",
     "build_covariates",
     "choose_churn_threshold",
+    "churn_threshold_from_gaps",
     "compute_contract_survival",
     "compute_latest_nps",
     "compute_logrank",

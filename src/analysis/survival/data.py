@@ -29,6 +29,7 @@ __all__ = [
     "compute_noncontract_survival",
     "compute_survival_data",
     "choose_churn_threshold",
+    "churn_threshold_from_gaps",
 ]
 
 SURVIVAL_COLUMNS = ("start", "end", "duration_days", "event", "contract")
@@ -101,10 +102,27 @@ def choose_churn_threshold(transactions: ir.Table, *, as_of, quantile: float = 0
     purchase days (90% of repeat purchases come within it, by default).
     """
     gaps = compute_purchase_gaps(transactions, as_of=as_of, quantiles=(quantile,))
-    value = float(gaps.iloc[0])
-    if not np.isfinite(value):
+    threshold = churn_threshold_from_gaps(gaps, quantile)
+    if threshold is None:
         raise ValueError("no repeat purchases before as_of: give threshold_days explicitly")
-    return max(1.0, np.ceil(value))
+    return threshold
+
+
+def churn_threshold_from_gaps(gaps: pd.Series, quantile: float) -> float | None:
+    """:func:`choose_churn_threshold` from purchase-gap quantiles already computed.
+
+    ``gaps`` is :func:`analysis.features.compute_purchase_gaps` output holding
+    ``quantile``; None when there was no repeat purchase (the quantile is missing).
+
+    Examples
+    --------
+    >>> churn_threshold_from_gaps(pd.Series({0.5: 10.0, 0.9: 62.4}), 0.9)
+    63.0
+    >>> churn_threshold_from_gaps(pd.Series({0.9: float("nan")}), 0.9) is None
+    True
+    """
+    value = float(gaps.get(quantile, np.nan))
+    return max(1.0, float(np.ceil(value))) if np.isfinite(value) else None
 
 
 def compute_noncontract_survival(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from analysis.pages.churn._common import (
@@ -83,16 +82,18 @@ def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFram
 
 def _threshold(ctx: RunContext) -> tuple[float | None, str]:
     from analysis.features import compute_purchase_gaps
-    from analysis.survival import choose_churn_threshold
+    from analysis.survival import churn_threshold_from_gaps
 
     s = ctx.settings
     if s.churn_threshold_days:
         return float(s.churn_threshold_days), "set"
-    tx = ctx.warehouse["transactions"]
-    gaps = compute_purchase_gaps(tx, as_of=ctx.as_of, quantiles=(s.churn_gap_quantile,))
-    if not np.isfinite(gaps.iloc[0]):
-        return None, "none"
-    return choose_churn_threshold(tx, as_of=ctx.as_of, quantile=s.churn_gap_quantile), "gaps"
+    q = s.churn_gap_quantile
+    # the segmentation already measured the gaps as of the period end; one source
+    gaps = ctx.segmentation.gaps
+    if gaps is None or q not in gaps.index:
+        gaps = compute_purchase_gaps(ctx.warehouse["transactions"], as_of=ctx.as_of, quantiles=(q,))
+    threshold = churn_threshold_from_gaps(gaps, q)
+    return (threshold, "gaps") if threshold is not None else (None, "none")
 
 
 def churn_data(ctx: RunContext) -> ChurnData:
