@@ -294,18 +294,20 @@ def build_context(
     lang: str = "zh",
     settings: RunSettings | None = None,
     report_dir: str | Path | None = None,
+    source: str = "",
+    segmentation: Segmentation | None = None,
 ) -> RunContext:
-    """Compute the classes for ``wh`` and return the context (nothing saved)."""
+    """The context of ``wh``: the classes computed here unless ``segmentation`` is given."""
     if lang not in ("zh", "en"):
         raise ConfigError(f"lang must be 'zh' or 'en', not '{lang}'")
     settings = settings or RunSettings()
-    seg = compute_segmentation(wh, settings)
     return RunContext(
         warehouse=wh,
         lang=lang,
         settings=settings,
         report_dir=Path(report_dir) if report_dir else None,
-        segmentation=seg,
+        segmentation=segmentation or compute_segmentation(wh, settings),
+        source=source,
     )
 
 
@@ -313,7 +315,9 @@ def save_context(ctx: RunContext) -> Path:
     """Save the segmentation beside the warehouse and the classes into it.
 
     The classes also go to the warehouse as table ``customer_classes`` (for SQL users
-    and for other tools); the pickle keeps the fitted objects the pages show.
+    and for other tools); the pickle keeps the fitted objects the pages show. The
+    context's own connection is read-only, so it is closed to write the table: call this
+    last (the runner does, before the notebooks open the warehouse).
     """
     import duckdb
 
@@ -363,18 +367,11 @@ def open_context(
         mapping_path=mapping_path or None,
     )
     saved = wh.path.parent / CONTEXT_FILE
+    segmentation = None
     if warehouse and saved.is_file():
         with open(saved, "rb") as fh:
             stored = pickle.load(fh)  # noqa: S301 - written by this run's runner
         if stored["key"] == run.segmentation_key():
-            return RunContext(
-                warehouse=wh,
-                lang=lang,
-                settings=run,
-                report_dir=Path(report_dir) if report_dir else None,
-                segmentation=stored["seg"],
-                source=data_path,
-            )
-    ctx = build_context(wh, lang=lang, settings=run, report_dir=report_dir)
-    ctx.source = data_path
-    return ctx
+            segmentation = stored["seg"]
+    return build_context(wh, lang=lang, settings=run, report_dir=report_dir or None,
+                         source=data_path, segmentation=segmentation)  # fmt: skip
