@@ -8,13 +8,12 @@ import re
 import shutil
 
 import duckdb
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from pagecheck import other_language
+from pagecheck import other_language, render_html
 
-from analysis.pages import Skipped, build_context, render_blocks
+from analysis.pages import Skipped, build_context
 from analysis.pages import survey as sv
 from analysis.pages.context import RunContext
 from analysis.warehouse import open_warehouse
@@ -31,14 +30,7 @@ def ctx(small_warehouse, tmp_path_factory) -> RunContext:
     return build_context(small_warehouse, lang="zh", report_dir=report)
 
 
-def _html(result, lang: str) -> str:
-    parts = []
-    for item in render_blocks(result, lang):
-        if hasattr(item, "savefig"):
-            plt.close(item)
-        else:
-            parts.append(item.data)
-    return "\n".join(parts)
+_html = render_html
 
 
 def _data_values(result) -> set[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.i18n import t
+from analysis.i18n import has, t
 from analysis.pages.format import Table, format_value
 
 __all__ = [
@@ -134,8 +134,6 @@ def render_blocks(result: Section | Skipped, lang: str) -> list[Any]:
 
     out: list[Any] = [HTML(_heading_html(result.section, lang))]
     why = f"{result.section}.why"
-    from analysis.i18n import has
-
     if has(why):
         out.append(HTML(f'<p class="an-why">{html.escape(t(why, lang))}</p>'))
     for block in result.blocks():
@@ -175,8 +173,6 @@ class Word:
 
 def _word(scheme: str, code: object, lang: str) -> str:
     if scheme == "field":  # a contract column; a user's own column is shown as named
-        from analysis.i18n import has
-
         key = f"field.{code}"
         return t(key, lang) if has(key) else str(code)
     if scheme == "label":
@@ -205,8 +201,9 @@ class LangTable:
     kinds : dict
         Column -> format kind (:data:`analysis.pages.format.KINDS`).
     headers : dict
-        Column -> catalogue key of its header; a column not listed uses ``col.<name>``
-        when the catalogue has it, else the key ``<name>`` itself.
+        Column -> catalogue key of its header, or None for a column named by data (a
+        month, a theme) shown as named; a column not listed uses ``col.<name>`` when the
+        catalogue has it, else the key ``<name>`` itself.
     classes : dict
         Column -> class scheme whose codes are shown as class labels
         (``{"value_tier": "value_tier"}`` shows ``high`` as the high-value label);
@@ -234,14 +231,15 @@ class LangTable:
                     else _word(scheme, v, lang)
                     for v in df[col]
                 ]
-        from analysis.i18n import has
-
-        keys = {
-            c: self.headers.get(c) or (f"col.{c}" if has(f"col.{c}") else str(c))
-            for c in df.columns
-        }
-        headers = {c: t(k, lang) for c, k in keys.items()}
+        headers = {c: self._header(c, lang) for c in df.columns}
         return Table(df, kinds=dict(self.kinds), headers=headers, max_rows=self.max_rows)
+
+    def _header(self, column: object, lang: str) -> str:
+        if column in self.headers:
+            key = self.headers[column]
+            return str(column) if key is None else t(key, lang)
+        key = f"col.{column}"
+        return t(key if has(key) else str(column), lang)
 
 
 def show(result: Section | Skipped, lang: str = "zh") -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.pages.base import Skipped
+from analysis.pages.base import LangTable, Skipped
 from analysis.pages.context import RunContext
 from analysis.schema import COMMENT, CSAT, CUSTOMER_ID, SCORE
 from analysis.segmentation.labels import ORDERS
@@ -169,16 +169,13 @@ class _Table:
     max_rows: int | None = None
 
     def render(self, lang: str):
-        from analysis.i18n import t
-        from analysis.pages.format import Table
-
         df = self.frame.copy()
         for col, how in self.words.items():
             df[col] = pd.Series([_say(how, v, lang) for v in df[col]], index=df.index, dtype=object)
-        heads = {c: t(self.headers[c], lang) if c in self.headers else str(c) for c in df.columns}
-        return Table(
-            df.reset_index(drop=True), dict(self.kinds), headers=heads, max_rows=self.max_rows
-        )
+        headers = {c: self.headers.get(c) for c in df.columns}  # None: named by data
+        return LangTable(
+            df.reset_index(drop=True), self.kinds, headers=headers, max_rows=self.max_rows
+        ).render(lang)
 
 
 def _order(codes: pd.Index, scheme: str | None) -> list:
