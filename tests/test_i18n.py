@@ -252,17 +252,6 @@ def test_every_cluster_naming_feature_has_five_level_words():
         assert has(f"class.cluster_feature.{feature}")
 
 
-def test_old_tables_read_the_catalogue():
-    from analysis.segmentation.clusters import FEATURE_WORDS
-    from analysis.surveys.nps import NPS_GROUPS_ZH
-
-    assert FEATURE_WORDS["monetary_mean"] == (
-        t("class.cluster_feature.monetary_mean", "zh"),
-        t("class.cluster_feature.monetary_mean", "en"),
-    )
-    assert NPS_GROUPS_ZH["detractor"] == t("class.nps_group.detractor", "zh")
-
-
 def test_catalogue_files_ship_as_package_data():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = data["tool"]["setuptools"]["package-data"]["analysis"]

@@ -23,7 +23,7 @@ import yaml
 
 from analysis.exceptions import ConfigError
 
-__all__ = ["LANGS", "LazyMapping", "has", "label", "load_catalogue", "pairs", "t"]
+__all__ = ["LANGS", "LazyMapping", "has", "label", "load_catalogue", "t"]
 
 #: Languages every catalogue entry has, in this order.
 LANGS = ("zh", "en")
@@ -230,18 +230,3 @@ class LazyMapping(Mapping):
 
     def __repr__(self) -> str:
         return f"LazyMapping({dict(self._data)!r})"
-
-
-def pairs(prefix: str) -> dict[str, tuple[str, str]]:
-    """``{code: (zh, en)}`` of every catalogue key ``prefix + code``, in catalogue order.
-
-    Examples
-    --------
-    >>> pairs("class.nps_group.")["promoter"]
-    ('推荐者', 'Promoter')
-    """
-    return {
-        key[len(prefix) :]: (entry["zh"], entry["en"])
-        for key, entry in _bundled_catalogue().items()
-        if key.startswith(prefix)
-    }

@@ -33,8 +33,9 @@ def plot_monthly_volume(
 def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Horizontal stacked bars: kept, duplicates, quarantined, after period per table.
 
-    ``ledger`` is :func:`analysis.cleaning.quality.summarise_ledger` output; its
-    columns 2-5 (kept .. after period) are stacked, on a log-free share scale.
+    ``ledger`` has one row per table: rows in, then kept, duplicates, quarantined and after
+    period (what :func:`analysis.pages.quality.ledger` holds); columns 2-5 are stacked as
+    shares of rows in.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.6 * len(ledger) + 1))

@@ -17,7 +17,7 @@ share of customers the rules place in their own cluster.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from analysis import i18n
-from analysis.i18n import LANGS, LazyMapping, pairs
+from analysis.i18n import LANGS
 from analysis.segmentation.labels import class_label
 
 __all__ = [
@@ -38,14 +38,11 @@ __all__ = [
     "CustomerClusterer",
     "explain_clusters",
     "fit_clusters",
-    "FEATURE_WORDS",
 ]
 
 #: Default features: purchases, spend per order, days since the last purchase.
 CLUSTER_FEATURES = ("orders", "monetary_mean", "recency_days")
 
-#: Feature -> (zh, en) for rules and profiles: the catalogue's ``class.cluster_feature.*``.
-FEATURE_WORDS: Mapping[str, tuple[str, str]] = LazyMapping(lambda: pairs("class.cluster_feature."))
 
 # Features that name a cluster: each has five catalogue words ``cluster.level.<feature>.<q>``
 # for the quintile q of the cluster's median among all fitted customers (1 = lowest fifth).

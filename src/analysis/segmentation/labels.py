@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.i18n import LANGS, LazyMapping, has, t
 
-__all__ = ["CLASS_LABELS", "ORDERS", "class_label", "label_series", "word"]
+__all__ = ["CLASS_LABELS", "ORDERS", "class_label", "label_series"]
 
 #: Codes of each scheme in display order; their words are the catalogue's
 #: ``class.<scheme>.<code>`` entries (``analysis/catalogue/labels.yaml``).
@@ -69,9 +69,9 @@ CLASS_LABELS: Mapping[str, dict[str, tuple[str, str]]] = LazyMapping(_class_pair
 def class_label(scheme: str, code: object, lang: str = "zh") -> str:
     """The label of one class code (``class_label("rfm_eight", "important_value")``).
 
-    Reads the catalogue key ``class.<scheme>.<code>`` (``word.<code>`` for the scheme
-    ``"word"``). Codes the catalogue does not know come back as ``str(code)``, except a
-    code listed in :data:`ORDERS`, whose missing word is a bug (KeyError).
+    Reads the catalogue key ``class.<scheme>.<code>``. Codes the catalogue does not know
+    come back as ``str(code)``, except a code listed in :data:`ORDERS`, whose missing word
+    is a bug (KeyError).
     ``lang="both"`` gives ``中文 / English``.
 
     Examples
@@ -84,25 +84,12 @@ def class_label(scheme: str, code: object, lang: str = "zh") -> str:
     if lang not in (*LANGS, "both"):
         raise ValueError(f"language {lang!r} is not supported: use zh, en or both")
     code = str(code)
-    key = f"word.{code}" if scheme == "word" else f"class.{scheme}.{code}"
+    key = f"class.{scheme}.{code}"
     if not has(key) and code not in ORDERS.get(scheme, ()):
         return code
     if lang == "both":
         return f"{t(key, 'zh')} / {t(key, 'en')}"
     return t(key, lang)
-
-
-def word(key: str, lang: str = "zh") -> str:
-    """A table heading or axis word: the catalogue's ``word.<key>``.
-
-    Raises KeyError when the catalogue has no such word (a missing word is a bug).
-
-    Examples
-    --------
-    >>> word("revenue_share", "en")
-    'Revenue share'
-    """
-    return t(f"word.{key}", lang)
 
 
 def label_series(codes: pd.Series, scheme: str, lang: str = "zh") -> pd.Series:

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.i18n import t
 from analysis.period import Period
 from analysis.schema import CUSTOMER_ID
-from analysis.segmentation.labels import ORDERS, class_label, word
+from analysis.segmentation.labels import ORDERS
 
 __all__ = [
     "HEALTH",
@@ -30,7 +29,6 @@ __all__ = [
     "load_previous_snapshot",
     "compute_transition_matrix",
     "find_harmful_flows",
-    "describe_flows",
 ]
 
 SNAPSHOT_NAME = Path("exports") / "segments.parquet"
@@ -184,24 +182,3 @@ def find_harmful_flows(matrix: pd.DataFrame, column: str, *, top: int = 5) -> pd
         .head(top)
         .reset_index(drop=True)
     )
-
-
-def describe_flows(flows: pd.DataFrame, column: str, lang: str = "zh") -> list[str]:
-    """One plain sentence per harmful flow (numbers from the data)."""
-    out = []
-    for src, dst, n, share in flows[["from", "to", "customers", "share_of_from"]].itertuples(
-        index=False, name=None
-    ):
-        a, b = class_label(column, src, lang), class_label(column, dst, lang)
-        out.append(t("migration.flow", lang, a=a, b=b, n=n, share=share))
-    return out
-
-
-def label_matrix(matrix: pd.DataFrame, column: str, lang: str = "zh") -> pd.DataFrame:
-    """The matrix with class labels instead of codes (for display)."""
-    arrived = word("arrived", lang)
-    m = matrix.copy()
-    m.index = [arrived if c == ARRIVED else class_label(column, c, lang) for c in m.index]
-    m.columns = [class_label(column, c, lang) for c in m.columns]
-    m.index.name = f"{word('previous', lang)} \\ {word('current', lang)}"
-    return m

@@ -16,10 +16,9 @@ import pandas as pd
 import yaml
 
 from analysis.exceptions import ConfigError
-from analysis.i18n import t
-from analysis.segmentation.labels import ORDERS, class_label, word
+from analysis.segmentation.labels import ORDERS
 
-__all__ = ["Playbook", "load_playbook", "recommend_actions", "describe_playbook"]
+__all__ = ["Playbook", "load_playbook", "recommend_actions"]
 
 _COLUMNS = set(ORDERS) | {"cluster"}
 
@@ -119,23 +118,3 @@ def recommend_actions(classes: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     out["action_zh"] = out["action"].map({k: v["zh"] for k, v in playbook.actions.items()})
     out["action_en"] = out["action"].map({k: v["en"] for k, v in playbook.actions.items()})
     return out
-
-
-def describe_playbook(
-    playbook: Playbook, classes: pd.DataFrame | None = None, lang: str = "zh"
-) -> pd.DataFrame:
-    """The rules as a table a manager reads: condition, action, and customers per rule."""
-    rows = []
-    counts = classes["action"].value_counts() if classes is not None else None
-    for action, when in playbook.rules:
-        cond = " & ".join(
-            f"{'/'.join(class_label(col, c, lang) for c in codes)}" for col, codes in when.items()
-        ) or t("playbook.everyone_else", lang)
-        row = {
-            word("segment", lang): cond,
-            word("strategy", lang): playbook.actions[action][lang],
-        }
-        if counts is not None:
-            row[word("customers", lang)] = int(counts.get(action, 0))
-        rows.append(row)
-    return pd.DataFrame(rows).drop_duplicates(subset=[word("segment", lang)])

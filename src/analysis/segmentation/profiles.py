@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.segmentation.labels import ORDERS, class_label, word
+from analysis.segmentation.labels import ORDERS
 
 __all__ = ["profile_segments"]
 
@@ -15,7 +15,6 @@ def profile_segments(
     column: str,
     *,
     previous: pd.DataFrame | None = None,
-    lang: str | None = "zh",
     order: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per class of ``column``: customers, shares, mean R/F/M, change in size.
@@ -30,24 +29,23 @@ def profile_segments(
         Scheme to profile (``rfm_segment``, ``value_tier``, ``lifecycle``, ``cluster`` ...).
     previous : pandas.DataFrame, optional
         Last period's snapshot with the same ``column``; adds the change in customers
-        and in revenue share (percentage points).
-    lang : {"zh", "en"} or None
-        Language of headings and class labels; None keeps the class codes as index
-        (named ``column``), the stable column names below and unrounded numbers.
+        and in revenue share.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by the class label; columns (in ``lang``): customers, share of customers,
-        net revenue, revenue share, mean recency, mean orders, mean monetary and, with
-        ``previous``, the change in customers and revenue share.
+        Indexed by the class code (index named ``column``), in the scheme's display
+        order; columns ``customers``, ``customer_share``, ``revenue``, ``revenue_share``,
+        ``mean_recency``, ``mean_orders``, ``mean_monetary`` and, with ``previous``,
+        ``change`` (customers) and ``revenue_share_change`` (difference of the shares).
+        Words are added where it is shown (:mod:`analysis.pages.segmentation`).
 
     Examples
     --------
     >>> f = pd.DataFrame({"recency_days": [1.0, 9.0, 30.0], "orders": [3, 1, 1],
     ...                   "monetary_total": [70.0, 20.0, 10.0]})
     >>> c = pd.DataFrame({"value_tier": ["high", "mid", "low"]})
-    >>> profile_segments(f, c, "value_tier", lang="en")["Revenue share"].tolist()
+    >>> profile_segments(f, c, "value_tier")["revenue_share"].tolist()
     [0.7, 0.2, 0.1]
     """
     codes = classes[column].astype(object).fillna("—")
@@ -79,23 +77,11 @@ def profile_segments(
         if "monetary_total" in previous.columns:
             prev_rev = previous["monetary_total"].groupby(pc).sum()
             prev_share = prev_rev / (previous["monetary_total"].clip(lower=0).sum() or 1.0)
-            out["revenue_share_change_pp"] = 100 * (
-                out["revenue_share"] - prev_share.reindex(out.index).fillna(0.0)
-            )
+            out["revenue_share_change"] = out["revenue_share"] - prev_share.reindex(
+                out.index
+            ).fillna(0.0)
     known = order or ORDERS.get(column, [])
     rank = {c: i for i, c in enumerate(known)}
     out = out.loc[sorted(out.index, key=lambda c: (rank.get(c, len(rank)), -out.loc[c, "revenue"]))]
-    if lang is None:  # codes and stable column names, unrounded (pages and exports)
-        out.index.name = column
-        return out
-    out.index = [class_label(column, c, lang) for c in out.index]
-    out.index.name = word("segment", lang)
-    heads = {k: word(k, lang) for k in out.columns}
-    out["revenue"] = out["revenue"].round(0)
-    for col in ("mean_recency", "mean_orders", "mean_monetary"):
-        out[col] = out[col].round(1)
-    for col in ("customer_share", "revenue_share"):
-        out[col] = out[col].round(4)
-    if "revenue_share_change_pp" in out.columns:
-        out["revenue_share_change_pp"] = out["revenue_share_change_pp"].round(2)
-    return out.rename(columns=heads)
+    out.index.name = column
+    return out

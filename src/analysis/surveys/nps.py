@@ -11,13 +11,10 @@ Month-over-month change is tested with the two-sample z test on the same varianc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.i18n import LazyMapping, t
 from analysis.schema import CSAT, CUSTOMER_ID, RESPONSE_DATE, SCORE
 
 __all__ = [
@@ -30,11 +27,7 @@ __all__ = [
 ]
 
 NPS_GROUPS = ("detractor", "passive", "promoter")
-# The groups' words are the catalogue's ``class.nps_group.<group>`` entries
-# (``class_label("nps_group", group, lang)``); this zh table is kept for older callers.
-NPS_GROUPS_ZH: Mapping[str, str] = LazyMapping(
-    lambda: {g: t(f"class.nps_group.{g}", "zh") for g in NPS_GROUPS}
-)
+# The groups' words are the catalogue's ``class.nps_group.<group>`` entries.
 
 
 def nps_groups(score: pd.Series) -> pd.Series:

@@ -20,12 +20,8 @@ PROFILE_HEADERS = {c: f"word.{c}" for c in PROFILE_KINDS} | {
 
 
 def _profile_table(profile: pd.DataFrame, scheme: str) -> LangTable:
-    df = profile.copy()
-    if "revenue_share_change_pp" in df.columns:
-        df["revenue_share_change"] = df.pop("revenue_share_change_pp") / 100
-    df = df.rename_axis("segment").reset_index()
     return LangTable(
-        df,
+        profile.rename_axis("segment").reset_index(),
         PROFILE_KINDS,
         headers={"segment": "word.segment", **PROFILE_HEADERS},
         classes={"segment": scheme},
@@ -72,7 +68,7 @@ def compute_tier_summary(features: pd.DataFrame, classes: pd.DataFrame) -> dict:
     >>> s["high"], s["high_revenue_share"], s["lost"]
     (1, 0.8, 1)
     """
-    prof = profile_segments(features, classes, "value_tier", lang=None)
+    prof = profile_segments(features, classes, "value_tier")
     buyers = int((features["orders"].fillna(0) > 0).sum())
     high = int(prof["customers"].get("high", 0))
     return {

@@ -160,17 +160,17 @@ def exports(ctx: RunContext) -> Exports:
         written.append(snap)
         b = _bought(ctx)
         f, c = ctx.features, ctx.classes
-        tables = {"value": profile_segments(f, c, "value_tier", lang=None),
-                  "lifecycle": profile_segments(f, c, "lifecycle", lang=None)}  # fmt: skip
+        tables = {"value": profile_segments(f, c, "value_tier"),
+                  "lifecycle": profile_segments(f, c, "lifecycle")}  # fmt: skip
         if b.any():
-            tables["rfm"] = profile_segments(f[b], c[b], "rfm_segment", lang=None)
-            tables["rfm_eight"] = profile_segments(f[b], c[b], "rfm_eight", lang=None)
+            tables["rfm"] = profile_segments(f[b], c[b], "rfm_segment")
+            tables["rfm_eight"] = profile_segments(f[b], c[b], "rfm_eight")
         if ctx.segmentation.clusterer is not None:
-            tables["clusters"] = profile_segments(f[b], c[b], "cluster", lang=None)
+            tables["clusters"] = profile_segments(f[b], c[b], "cluster")
         business = c["key_account_tier"].notna()
         if business.any():
             tables["key_accounts"] = profile_segments(f[business], c[business],
-                                                      "key_account_tier", lang=None)  # fmt: skip
+                                                      "key_account_tier")  # fmt: skip
         for name, table in tables.items():
             written += export_table(table.reset_index(),
                                     ctx.report_dir / "exports" / f"segment_{name}")  # fmt: skip

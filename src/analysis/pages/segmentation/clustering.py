@@ -91,6 +91,6 @@ def clusters(ctx: RunContext) -> Clusters | Skipped:
     # the same seed, so both pages state the same rules
     rules = {lang: explain_clusters(X, codes, lang=lang)[0] for lang in ("zh", "en")}
     fidelity = explain_clusters(X, codes, lang="en")[1]
-    prof = profile_segments(ctx.features[b], ctx.classes[b], "cluster", lang=None)
+    prof = profile_segments(ctx.features[b], ctx.classes[b], "cluster")
     return Clusters(m.silhouette_, m.inertia_, m.n_clusters_, m.profiles_, prof, rules,
                     fidelity, m)  # fmt: skip

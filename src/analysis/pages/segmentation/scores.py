@@ -63,7 +63,7 @@ def rfm(ctx: RunContext) -> Rfm | Skipped:
     return Rfm(
         compute_rfm_grid(c),
         compute_rfm_grid(c, f["monetary_total"]),
-        profile_segments(f[b], c[b], "rfm_segment", previous=_previous(ctx)[0], lang=None),
+        profile_segments(f[b], c[b], "rfm_segment", previous=_previous(ctx)[0]),
     )
 
 
@@ -91,5 +91,5 @@ def rfm_eight(ctx: RunContext) -> RfmEight | Skipped:
     return RfmEight(
         {"r": cen["rfm_r"], "f": cen["rfm_f"], "m": cen["rfm_m"]},
         profile_segments(ctx.features[b], ctx.classes[b], "rfm_eight",
-                         previous=_previous(ctx)[0], lang=None),
+                         previous=_previous(ctx)[0]),
     )  # fmt: skip

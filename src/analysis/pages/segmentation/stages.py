@@ -65,7 +65,7 @@ def lifecycle(ctx: RunContext) -> Lifecycle:
     )
     stages = ctx.classes["lifecycle"].value_counts().reindex(ORDERS["lifecycle"], fill_value=0)
     prof = profile_segments(ctx.features, ctx.classes, "lifecycle",
-                            previous=_previous(ctx)[0], lang=None)  # fmt: skip
+                            previous=_previous(ctx)[0])  # fmt: skip
     return Lifecycle(gaps, table, stages, prof)
 
 

@@ -80,13 +80,9 @@ def value_tiers(ctx: RunContext) -> ValueTiers:
 
     previous = _previous(ctx)[0]
     f, c = ctx.features, ctx.classes
-    prof = profile_segments(f, c, "value_tier", previous=previous, lang=None)
+    prof = profile_segments(f, c, "value_tier", previous=previous)
     business = c["key_account_tier"].notna()
-    key = (
-        profile_segments(f[business], c[business], "key_account_tier", lang=None)
-        if business.any()
-        else None
-    )
+    key = profile_segments(f[business], c[business], "key_account_tier") if business.any() else None
     return ValueTiers(
         compute_pareto_curve(f["monetary_total"]),
         ctx.segmentation.config.value_cutoffs,
