@@ -306,22 +306,12 @@ class RunInfo(Section):
     def blocks(self) -> Iterator:
         yield Text("run.text", self.facts)
         if self.changed:
-            yield _Settings(self.changed)
+            settings = pd.DataFrame(
+                {"k": list(self.changed), "v": [str(v) for v in self.changed.values()]}
+            )
+            yield LangTable(settings, headers={"k": "run.setting", "v": "word.value"})
         else:
             yield Text("run.default_settings")
-
-
-@dataclass(frozen=True)
-class _Settings:
-    changed: dict
-
-    def render(self, lang: str):
-        from analysis.pages.format import Table
-
-        df = pd.DataFrame({"k": list(self.changed), "v": [str(v) for v in self.changed.values()]})
-        from analysis.i18n import t
-
-        return Table(df, {}, headers={"k": t("run.setting", lang), "v": t("word.value", lang)})
 
 
 def run_info(ctx: RunContext) -> RunInfo:
