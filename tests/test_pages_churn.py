@@ -29,6 +29,10 @@ ZH_LATIN_OK = {
     "aft",
     "brier",
     "bg",
+    "mbg",
+    "vip",  # 贵宾 is written VIP in Chinese business use (the playbook: VIP服务)
+    "model",
+    "pareto",
     "nbd",
     "gamma",
     "clv",
@@ -102,7 +106,17 @@ def _page_text(result, lang: str) -> str:
 def _data_values(ctx) -> set[str]:
     """Attribute values of the sample (Chinese plan, region, channel names are data)."""
     data = churn.churn_data(ctx).data
-    cols = ("plan", "region", "industry", "channel", "city", "account_owner")
+    cols = (
+        "plan",
+        "region",
+        "industry",
+        "channel",
+        "city",
+        "account_owner",
+        "segment",
+        "member_level",
+        "tier",
+    )
     return {str(v) for c in cols if c in data.columns for v in data[c].dropna().unique()}
 
 
@@ -116,6 +130,7 @@ def test_zh_page_has_no_english_prose_and_en_page_no_chinese(ctx, results, name)
     zh = _page_text(results[name], "zh")
     words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", zh)}
     customer_ids = {w for w in words if re.fullmatch(r"c\d+", w)}
+    customer_ids |= {v.lower() for v in _data_values(ctx)}  # a reason names a data value
     assert not words - ZH_LATIN_OK - customer_ids, sorted(words - ZH_LATIN_OK)
     en = _page_text(results[name], "en")
     for value in sorted(_data_values(ctx), key=len, reverse=True):
@@ -159,10 +174,16 @@ def test_at_risk_list_is_ranked_and_keeps_codes(ctx, results):
     assert table["value_at_risk"].is_monotonic_decreasing
     assert table["churn_prob"].between(0, 1).all()
     assert set(table["kind"]) <= {"contract", "non-contract"}
-    # reasons are covariate codes; their words come in both languages beside them
+    # reasons are codes with a comparison and a factor; words in both languages beside them
     codes = table["reason_1"][table["reason_1"] != ""]
-    assert len(codes) and not codes.str.contains(r"\(×").any()
-    assert table.loc[codes.index, "reason_1_zh"].str.contains("×").all()
+    assert len(codes) and not codes.str.contains("倍").any()
+    factor = codes.index[table.loc[codes.index, "reason_1_factor"].notna()]
+    assert table.loc[factor, "reason_1_zh"].str.contains("倍").all()
+    assert table.loc[factor, "reason_1_en"].str.contains("×").all()
+    # one model per kind: every row of a kind names the same model
+    assert table.groupby("kind")["model"].nunique().eq(1).all()
+    contract = table[(table["kind"] == "contract") & (table["reason_1"] != "")]
+    assert (contract["reason_1_factor"] >= 1.2).all() and (contract["reason_1_vs"] != "").all()
 
 
 def test_at_risk_export_agrees_with_the_run_classes(ctx, results):
@@ -183,7 +204,7 @@ def test_at_risk_export_agrees_with_the_run_classes(ctx, results):
 
 def test_customer_columns(ctx, results):
     cols = churn.customer_columns(ctx)
-    assert list(cols.columns) == ["churn_risk", "churn_prob", "p_alive", "expected_clv"]
+    assert list(cols.columns) == ["churn_prob", "p_alive", "expected_clv"]
     assert cols.index.name == "customer_id" and cols.index.is_unique
     active = results["at_risk"].table["customer_id"]
     assert cols.loc[active, "churn_prob"].notna().all()
@@ -263,7 +284,7 @@ def test_too_few_events_and_one_time_buyers(tmp_path):
     assert (model.values["n"], model.values["need"]) == (12, churn.MIN_EVENTS)
     assert _reason(out["survival_curves"]) == "churn.skip.too_few_events_km"
     nc = out["noncontract_model"]
-    assert nc.reason == "churn.skip.few_repeat_buyers" and nc.values["n"] == 0
+    assert nc.reason == "churn.skip.no_buyers"  # every buyer holds a contract
     assert _reason(out["at_risk"]) == "churn.skip.no_scores"
     assert _reason(out["backtest"]) == "churn.skip.no_history"
     assert out["summary"].facts["nc"] == 40 and out["summary"].facts["ec"] == 12

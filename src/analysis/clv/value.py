@@ -8,7 +8,10 @@ import pandas as pd
 from analysis.clv.bgnbd import BetaGeoModel
 from analysis.clv.gamma_gamma import GammaGammaModel
 
-__all__ = ["compute_clv"]
+__all__ = ["compute_clv", "MONTHLY_DISCOUNT"]
+
+#: Discount rate per month of every value the reports show (CLV, contract value at risk).
+MONTHLY_DISCOUNT = 0.01
 
 
 def compute_clv(
@@ -18,7 +21,7 @@ def compute_clv(
     *,
     months: int = 12,
     unit_days: float = 7.0,
-    monthly_discount: float = 0.01,
+    monthly_discount: float = MONTHLY_DISCOUNT,
 ) -> pd.DataFrame:
     """Discounted expected spend over the next ``months`` for each customer.
 

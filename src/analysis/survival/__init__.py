@@ -23,10 +23,17 @@ from analysis.survival.data import (
     compute_noncontract_survival,
     compute_survival_data,
 )
+from analysis.survival.effects import (
+    MIN_FACTOR,
+    compute_reason_codes,
+    hazard_effects,
+    hazard_ratio_table,
+)
 from analysis.survival.km import adjust_holm, compute_logrank, fit_km, summarise_km
 from analysis.survival.parametric import WeibullModel
 from analysis.survival.predict import predict_churn
-from analysis.survival.warning import build_at_risk_list, compute_reason_codes, compute_reasons
+from analysis.survival.silence import compute_silence_reasons
+from analysis.survival.warning import build_at_risk_list, compute_reasons, describe_reason
 
 __all__ = [
     "BacktestResult",
@@ -43,6 +50,11 @@ __all__ = [
     "compute_noncontract_survival",
     "compute_reason_codes",
     "compute_reasons",
+    "compute_silence_reasons",
+    "describe_reason",
+    "hazard_effects",
+    "hazard_ratio_table",
+    "MIN_FACTOR",
     "compute_survival_data",
     "describe_covariate",
     "fit_km",

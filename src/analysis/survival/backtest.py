@@ -170,8 +170,7 @@ def run_backtest(
     Xa = train.loc[active].drop(columns=[DURATION, EVENT])
     rows, fitted, probs = {}, {}, {}
     grid = np.linspace(1.0, horizon_days, 12)
-    for name, est in models.items():
-        m = clone(est).fit(train, DURATION, EVENT)
+    for name, m in _fit_candidates(models, train):
         fitted[name] = m
         p = predict_churn(m, Xa, pd.Series(t0, index=active), horizon_days=horizon_days)
         probs[name] = p["churn_prob"]
@@ -189,7 +188,6 @@ def run_backtest(
         ["holdout_concordance", "integrated_brier"], ascending=[False, True]
     ).index[0]
     scored = pd.DataFrame({"churn_prob": probs[best], "churned": churned.astype(int)}, index=active)
-    scored["churn_risk"] = fitted[best].predict_partial_hazard(Xa)
     top_k = score_top_k(scored, ks)
     calibration = score_calibration(scored)
     return BacktestResult(
@@ -250,7 +248,6 @@ def run_noncontract_backtest(
     )
     churned = (data_now.reindex(active)[EVENT] == 1).astype(int).to_numpy()
     scored = pd.DataFrame({"churn_prob": prob, "churned": churned}, index=active)
-    scored["churn_risk"] = 1 - m.predict_p_alive(summary)
     residual = np.where(
         churned == 1,
         data_now.reindex(active)[DURATION].to_numpy() - dt_.loc[active, DURATION].to_numpy(),
@@ -279,17 +276,37 @@ def run_noncontract_backtest(
     )
 
 
+def _fit_candidates(models: dict, train: pd.DataFrame):
+    """Fit each candidate; a Cox model that stratified is also fitted without strata.
+
+    Stratifying a covariate that fails the PH check gives each level its own baseline,
+    which can rank churn within the horizon worse than the time-averaged hazard ratio
+    (IBM Telco: 0.852 against 0.863 on a random 30% holdout): the holdout decides.
+    """
+    for name, est in models.items():
+        m = clone(est).fit(train, DURATION, EVENT)
+        yield name, m
+        if getattr(m, "strata_", None):
+            plain = clone(est).set_params(check_ph=False).fit(train, DURATION, EVENT)
+            yield f"{name}_unstratified", plain
+
+
 def _random_holdout(models, data, then, horizon_days, covariates, random_state, *, note):
     from sklearn.model_selection import train_test_split
 
     frame = make_model_frame(data, **(covariates or {}))
     tr, te = train_test_split(frame, test_size=0.3, random_state=random_state)
-    rows, fitted = {}, {}
-    for name, est in models.items():
-        m = clone(est).fit(tr, DURATION, EVENT)
+    Xte = te.drop(columns=[DURATION, EVENT])
+    start = pd.Series(0.0, index=te.index)
+    rows, fitted, probs = {}, {}, {}
+    for name, m in _fit_candidates(models, tr):
         fitted[name] = m
+        # the risk the list exports (churn within the horizon), as of each customer's start:
+        # the one point where held-out customers are comparable without their outcome
+        p = predict_churn(m, Xte, start, horizon_days=horizon_days)["churn_prob"]
+        probs[name] = p
         rows[name] = {
-            "holdout_concordance": float(m.score(te)),
+            "holdout_concordance": float(concordance_index(te[DURATION], -p.to_numpy(), te[EVENT])),
             "integrated_brier": float("nan"),
             "train_concordance": m.concordance_,
             "customers_scored": len(te),
@@ -297,14 +314,16 @@ def _random_holdout(models, data, then, horizon_days, covariates, random_state, 
         }
     metrics = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
     best = metrics["holdout_concordance"].idxmax()
-    empty = pd.DataFrame(columns=["churn_prob", "churned", "churn_risk"])
+    scored = pd.DataFrame({"churn_prob": probs[best]}).assign(
+        churned=te[EVENT].astype(int), duration_days=te[DURATION]
+    )
     return BacktestResult(
         as_of=str(then.date()),
         horizon_days=horizon_days,
         metrics=metrics,
         top_k=pd.DataFrame(),
         calibration=pd.DataFrame(),
-        scored=empty,
+        scored=scored.sort_index(),
         best=best,
         models=fitted,
         kind="random-split",

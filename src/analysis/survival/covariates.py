@@ -170,15 +170,33 @@ def describe_covariate(name: str, lang: str = "zh") -> str:
     ('region: west', 'plan: other')
     >>> describe_covariate("monthly_fee", "zh")
     '月费(对数)'
+    >>> describe_covariate("monthly_fee=199", "en"), describe_covariate("detractor=0", "en")
+    ('monthly fee 199', 'not a detractor')
     """
     if SEP in name:
         base, level = name.split(SEP, 1)
+        if has(f"covariate.level.{base}.{level}"):  # a flag's value: "not a detractor"
+            return t(f"covariate.level.{base}.{level}", lang)
+        if level == "median":  # the comparison of a continuous covariate
+            return t("covariate.median", lang, name=_raw_name(base, lang))
+        if base in _NUMERIC_WORDS:  # a continuous covariate's value, as entered
+            return t("covariate.value", lang, name=_raw_name(base, lang), v=level)
         if level == OTHER_LEVEL:
             level = t("covariate.level.other", lang)
         return f"{_name(base, lang)}: {level}"
     if name.startswith("strata:"):
         return name
     return _name(name, lang)
+
+
+# Continuous covariates whose reason codes carry a value (``monthly_fee=199``).
+_NUMERIC_WORDS = ("monthly_fee", "first_amount", "latest_nps")
+
+
+def _raw_name(column: str, lang: str) -> str:
+    # a logged covariate is quoted on its own scale: "monthly fee", not "monthly fee (log)"
+    key = f"covariate.raw.{column}"
+    return t(key, lang) if has(key) else _name(column, lang)
 
 
 def _name(column: str, lang: str) -> str:

@@ -5,64 +5,54 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.i18n import t
 from analysis.survival.covariates import describe_covariate
+from analysis.survival.effects import compute_reason_codes
 
-__all__ = ["compute_reason_codes", "compute_reasons", "build_at_risk_list"]
+__all__ = ["compute_reasons", "describe_reason", "build_at_risk_list"]
 
 
-def compute_reason_codes(model, X: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
-    """The ``n`` covariates that raise each customer's hazard most, as codes and factors.
+def describe_reason(code: str, vs: str, factor: float, lang: str = "zh", words=None) -> str:
+    """A reason from :func:`compute_reason_codes` in words, from the catalogue.
 
-    A covariate's contribution is ``β_j (x_ij - mean_j)``, its share of the
-    customer's log relative hazard against the average scored customer; only
-    contributions above 0.01 (those that raise the hazard) are named. For a Weibull AFT
-    the sign of the time coefficient is reversed.
+    ``words`` turns a covariate code into words (default
+    :func:`analysis.survival.describe_covariate`; the report passes one that also knows
+    class labels).
 
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``X``: ``reason_<k>`` (the covariate code, "" when fewer apply) and
-        ``reason_<k>_factor`` (the hazard multiplier ``exp(contribution)``, NaN then),
-        for k = 1 .. ``n``.
+    Examples
+    --------
+    >>> describe_reason("detractor=1", "detractor=0", 1.42, "en")
+    'latest NPS a detractor (0-6): 1.42× the churn hazard of not a detractor'
     """
-    beta = model.fitter_.params_
-    if isinstance(beta.index, pd.MultiIndex):  # Weibull AFT: a longer time is a lower hazard
-        beta = -beta.loc["lambda_"].drop("Intercept", errors="ignore")
-    beta = beta[[c for c in beta.index if c in X.columns]]
-    Z = X[beta.index].astype(float)
-    values = ((Z - Z.mean()) * beta.to_numpy()).to_numpy()
-    names = np.array(beta.index, dtype=object)
-    order = np.argsort(-values, axis=1, kind="stable")
-    out = {}
-    for k in range(n):
-        code = np.full(len(values), "", dtype=object)
-        factor = np.full(len(values), np.nan)
-        if k < values.shape[1]:  # a model may have fewer covariates than n
-            idx = order[:, k]
-            v = values[np.arange(len(values)), idx]
-            code = np.where(v > 0.01, names[idx], "")
-            factor = np.where(v > 0.01, np.exp(v), np.nan)
-        out[f"reason_{k + 1}"] = code
-        out[f"reason_{k + 1}_factor"] = factor
-    return pd.DataFrame(out, index=X.index)
+    if not code:
+        return ""
+    name, _, value = code.partition("=")
+    if name == "silence_days":  # a non-contract customer's silence against their rhythm
+        gap = vs.partition("=")[2]
+        return t("reason.silence", lang, d=value, g=gap, f=f"{factor:.1f}")
+    if name == "one_purchase_days":
+        return t("reason.one_purchase", lang, d=value)
+    words = words or describe_covariate
+    return t(
+        "reason.contrast", lang, who=words(code, lang), than=words(vs, lang), f=f"{factor:.2f}"
+    )
 
 
-def compute_reasons(model, X: pd.DataFrame, *, n: int = 3, lang: str = "zh") -> pd.DataFrame:
-    """The ``n`` covariates that raise each customer's hazard most, in words.
-
-    :func:`compute_reason_codes` written out as ``地区: 西南 (×1.31)``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``X``: ``reason_1`` .. ``reason_n`` (empty string when fewer apply).
-    """
-    codes = compute_reason_codes(model, X, n=n)
+def compute_reasons(
+    model, X: pd.DataFrame, spec: dict, *, n: int = 3, lang: str = "zh"
+) -> pd.DataFrame:
+    """:func:`compute_reason_codes` in words (``reason_1`` .. ``reason_n``; "" when none)."""
+    codes = compute_reason_codes(model, X, spec, n=n)
     out = {}
     for k in range(1, n + 1):
         out[f"reason_{k}"] = [
-            f"{describe_covariate(c, lang)} (×{f:.2f})" if c else ""
-            for c, f in zip(codes[f"reason_{k}"], codes[f"reason_{k}_factor"], strict=True)
+            describe_reason(c, v, f, lang)
+            for c, v, f in zip(
+                codes[f"reason_{k}"],
+                codes[f"reason_{k}_vs"],
+                codes[f"reason_{k}_factor"],
+                strict=True,
+            )
         ]
     return pd.DataFrame(out, index=X.index)
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.pages.base import Chart, Heading, Note, Section, Skipped, Text
 from analysis.pages.churn._common import (
     CONTRACT,
-    EVENT,
-    MIN_EVENTS,
     NONCONTRACT,
     _model,
     _skipped,
     _Table,
 )
-from analysis.pages.churn.data import _gate, _then, churn_data
-from analysis.pages.churn.models import _contract
+from analysis.pages.churn.data import _then
+from analysis.pages.churn.models import _contract, _noncontract
 from analysis.pages.context import RunContext
 
 
@@ -90,26 +89,28 @@ def _draw_calibration(part: BacktestPart, lang: str):
     return fig
 
 
-def _noncontract_backtest_gate(ctx: RunContext) -> tuple[str, dict] | None:
-    from analysis.clv import compute_rfm_summary
+def _noncontract_part(ctx: RunContext):
+    """The non-contract list one horizon ago and how it did, or why there is none."""
+    from lifelines.utils import concordance_index
 
-    cd = churn_data(ctx)
-    gate = _gate(cd, NONCONTRACT, MIN_EVENTS, "model")
-    if gate:
-        return gate
-    then, dt = _then(ctx)
+    from analysis.survival import score_calibration, score_top_k
+
+    nf = _noncontract(ctx)
+    then, _ = _then(ctx)
     values = {"d": str(then.date()), "h": ctx.settings.horizon_days}
-    if dt is None:
-        return "churn.backtest.nc.no_data_then", values
-    rfm = compute_rfm_summary(ctx.warehouse["transactions"], as_of=then)
-    if len(rfm) < 2 or not (rfm["frequency"] > 0).any():
-        return "churn.backtest.nc.no_repeat_then", values
-    nc = dt[~dt["contract"].astype(bool)]
-    active = nc.index[nc[EVENT] == 0]
-    churned = int((cd.data.reindex(active)[EVENT] == 1).sum())
-    if len(active) < 2 or churned == 0:
-        return "churn.backtest.nc.no_churn_in_horizon", {**values, "n": len(active)}
-    return None
+    if _skipped(nf):
+        return None, (nf.reason, nf.values)
+    sc = nf.backtest
+    if sc is None:
+        return None, ("churn.backtest.nc.no_repeat_then", values)
+    if len(sc) < 2 or sc["churned"].sum() == 0:
+        return None, ("churn.backtest.nc.no_churn_in_horizon", {**values, "n": len(sc)})
+    c = float(concordance_index(np.ones(len(sc)), -sc["churn_prob"], sc["churned"]))
+    part = BacktestPart(
+        NONCONTRACT, nf.best, str(then.date()), len(sc), int(sc["churned"].sum()), c,
+        score_top_k(sc).reset_index(), score_calibration(sc).reset_index(),
+    )  # fmt: skip
+    return part, None
 
 
 def _part(kind: str, bt) -> BacktestPart:
@@ -128,8 +129,6 @@ def _part(kind: str, bt) -> BacktestPart:
 
 def backtest(ctx: RunContext) -> Backtest | Skipped:
     """The list each model would have produced one horizon ago, against who actually left."""
-    from analysis.survival import run_noncontract_backtest
-
     h = ctx.settings.horizon_days
     parts, notes = [], []
     cf = _contract(ctx)
@@ -138,14 +137,11 @@ def backtest(ctx: RunContext) -> Backtest | Skipped:
             parts.append(_part(CONTRACT, cf.backtest))
         else:
             notes.append((f"churn.holdout.{cf.holdout}", cf.holdout_values))
-    gate = _noncontract_backtest_gate(ctx)
-    if gate is None:
-        bt = run_noncontract_backtest(
-            ctx.warehouse, horizon_days=h, threshold_days=churn_data(ctx).threshold
-        )
-        parts.append(_part(NONCONTRACT, bt))
+    part, note = _noncontract_part(ctx)
+    if part is not None:
+        parts.append(part)
     else:
-        notes.append(gate)
+        notes.append(note)
     if not parts:
         then, _ = _then(ctx)
         return Skipped("churn.backtest", "churn.skip.no_history", {"d": str(then.date()), "h": h})

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.pages.base import Chart, Heading, Note, Section, Skipped, Text
@@ -21,7 +22,6 @@ from analysis.pages.churn._common import (
     MIN_BACKTEST_EVENTS,
     MIN_EVENTS,
     MIN_REPEAT_BUYERS,
-    NONCONTRACT,
     _covariate_words,
     _model,
     _skipped,
@@ -33,10 +33,10 @@ from analysis.pages.context import RunContext
 
 @dataclass(frozen=True)
 class ContractFit:
-    """The contract models: the backtest's choice refitted on today's data.
+    """The contract model: the holdout's choice, refitted on today's data.
 
-    ``model`` (Cox or Weibull AFT, the backtest's choice) gives churn probabilities;
-    ``cox`` gives hazard ratios, the reasons and the relative risk (as before issue 9).
+    ``model`` (``best``: ``cox``, ``cox_unstratified`` or ``weibull``) gives the churn
+    probabilities, the reasons and the hazard ratios: one model behind the list.
     ``holdout`` is ``"time"`` or the code of why the models were compared on a random
     split instead (``churn.holdout.<code>``), with ``holdout_values``.
     """
@@ -46,7 +46,6 @@ class ContractFit:
     holdout_values: dict
     frame: pd.DataFrame
     model: Any
-    cox: Any
 
     @property
     def best(self) -> str:
@@ -55,6 +54,19 @@ class ContractFit:
     @property
     def X(self) -> pd.DataFrame:
         return self.frame.drop(columns=[DURATION, EVENT])
+
+    @property
+    def spec(self) -> dict:
+        return self.frame.attrs["spec"]
+
+
+def _estimator(code: str, seed: int):
+    """A fresh model of the holdout's candidate ``code``."""
+    from analysis.survival import CoxModel, WeibullModel
+
+    if code == "weibull":
+        return WeibullModel()
+    return CoxModel(random_state=seed, check_ph=code != "cox_unstratified")
 
 
 def _holdout(ctx: RunContext) -> tuple[str, dict]:
@@ -79,7 +91,7 @@ def _holdout(ctx: RunContext) -> tuple[str, dict]:
 
 
 def _contract(ctx: RunContext) -> ContractFit | Skipped:
-    from analysis.survival import CoxModel, WeibullModel, make_model_frame, run_backtest
+    from analysis.survival import make_model_frame, run_backtest
 
     def fit() -> ContractFit | Skipped:
         cd = churn_data(ctx)
@@ -94,7 +106,7 @@ def _contract(ctx: RunContext) -> ContractFit | Skipped:
         holdout, values = _holdout(ctx)
         bt = run_backtest(
             ctx.warehouse,
-            models={"cox": CoxModel(random_state=seed), "weibull": WeibullModel()},
+            models={"cox": _estimator("cox", seed), "weibull": _estimator("weibull", seed)},
             contract=True,
             horizon_days=ctx.settings.horizon_days,
             threshold_days=cd.threshold_arg,
@@ -103,30 +115,31 @@ def _contract(ctx: RunContext) -> ContractFit | Skipped:
             min_events=MIN_BACKTEST_EVENTS if holdout == "time" else sys.maxsize,
             random_state=seed,
         )
-        model = (WeibullModel() if bt.best == "weibull" else CoxModel(random_state=seed)).fit(
-            frame, DURATION, EVENT
-        )
-        cox = model if bt.best == "cox" else CoxModel(random_state=seed).fit(frame, DURATION, EVENT)
-        return ContractFit(bt, holdout, values, frame, model, cox)
+        model = _estimator(bt.best, seed).fit(frame, DURATION, EVENT)
+        return ContractFit(bt, holdout, values, frame, model)
 
     return ctx.memo("churn.contract", fit)
 
 
 @dataclass(frozen=True)
 class ContractModel(Section):
-    """Cox against Weibull AFT on a holdout; the hazard ratios and the PH check of Cox.
+    """Cox against Weibull AFT on a holdout; hazard ratios of the chosen model; PH check.
 
     Attributes
     ----------
     metrics : pandas.DataFrame
-        Per model (``cox``, ``weibull``): ``holdout_concordance``, ``integrated_brier``,
-        ``train_concordance``, ``customers_scored``, ``churned_in_horizon``.
+        Per candidate (``cox``, ``cox_unstratified`` when the PH check stratified,
+        ``weibull``): ``holdout_concordance`` (of the exported churn probability),
+        ``integrated_brier``, ``train_concordance``, ``customers_scored``,
+        ``churned_in_horizon``.
     best : str
-        The model behind the churn probabilities.
+        The model behind the churn probabilities, the reasons and the hazard ratios.
     hazard_ratios : pandas.DataFrame
-        ``covariate`` (code), ``hazard_ratio``, ``ci_lower``, ``ci_upper``, ``p``.
+        ``covariate`` (code), ``hazard_ratio``, ``ci_lower``, ``ci_upper``, ``p`` of ``best``
+        (a Weibull AFT's implied hazard ratios).
     ph_test : pandas.DataFrame
-        ``covariate``, ``test_statistic``, ``p`` (before the remedy), smallest p first.
+        ``covariate``, ``test_statistic``, ``p`` of the Cox candidate (before the
+        remedy), smallest p first.
     ph_remedy : dict
         Covariate code -> ``strata`` or ``strata_quartiles``.
     ph_alpha : float
@@ -148,22 +161,18 @@ class ContractModel(Section):
         m = self.metrics.loc[self.best]
         yield Text(
             "churn.contract_model.choice",
-            {
-                "m": _model(self.best),
-                "c": m["holdout_concordance"],
-                "b": m["integrated_brier"],
-                "p": self.penalizer,
-            },
-            {"c": "float3", "b": "float3", "p": "float2"},
+            {"m": _model(self.best), "c": m["holdout_concordance"], "b": m["integrated_brier"]},
+            {"c": "float3", "b": "float3"},
         )
         if self.holdout != "time":
             yield Note(f"churn.holdout.{self.holdout}", self.holdout_values)
         yield _Table(self.metrics.reset_index(), labels={"model": "churn.model."})
-        if self.best != "cox":
-            yield Text("churn.contract_model.cox_for_reasons", {"m": _model(self.best)})
+        yield Text("churn.contract_model.one_model", {"m": _model(self.best)})
         yield Heading("churn.contract_model.hr")
         yield _Table(self.hazard_ratios, covariates=("covariate",))
         yield Chart(self._draw_forest)
+        if self.ph_test.empty:
+            return
         yield Heading("churn.contract_model.ph")
         if self.ph_remedy:
             remedy = pd.DataFrame(
@@ -193,53 +202,143 @@ class ContractModel(Section):
 
 
 def contract_model(ctx: RunContext) -> ContractModel | Skipped:
-    """Cox and Weibull AFT fitted as of one horizon ago, scored since; the better one is used."""
+    """Cox and Weibull AFT compared on a holdout; the better one gives every contract figure."""
+    from analysis.survival import hazard_ratio_table
+
     fit = _contract(ctx)
     if _skipped(fit):
         return fit
-    cox = fit.cox
+    cox = fit.backtest.models.get("cox")
     remedy = {
-        c: "strata_quartiles" if "quartiles" in r else "strata" for c, r in cox.ph_remedy_.items()
+        c: "strata_quartiles" if "quartiles" in r else "strata"
+        for c, r in (cox.ph_remedy_ if cox is not None else {}).items()
     }
+    ph = cox.ph_test_ if cox is not None else pd.DataFrame(columns=["test_statistic", "p"])
     return ContractModel(
         metrics=fit.backtest.metrics,
         best=fit.best,
         holdout=fit.holdout,
         holdout_values=fit.holdout_values,
-        penalizer=cox.penalizer_,
-        hazard_ratios=cox.summary_.reset_index(),
-        ph_test=cox.ph_test_.rename_axis("covariate").reset_index(),
+        penalizer=getattr(fit.model, "penalizer_", getattr(fit.model, "penalizer", 0.0)),
+        hazard_ratios=hazard_ratio_table(fit.model).reset_index(),
+        ph_test=ph.rename_axis("covariate").reset_index(),
         ph_remedy=remedy,
-        ph_alpha=cox.ph_alpha,
+        ph_alpha=cox.ph_alpha if cox is not None else 0.001,
     )
 
 
 @dataclass(frozen=True)
 class NonContractFit:
-    """BG/NBD and Gamma-Gamma on every buyer; churn within the horizon for non-contract ones.
+    """The purchase model of non-contract customers and everything read from it.
 
-    ``churn``: ``churn_prob`` of active non-contract customers (empty without a churn
-    threshold); ``cox``: the non-contract Cox model behind the reasons, or None with
-    fewer than ``MIN_EVENTS`` churn events or no covariate.
+    ``best`` (``bgnbd``, ``mbgnbd`` or ``pareto_nbd``) predicted the holdout purchases
+    best (``holdout_errors``, ``holdout_buckets``; empty without a holdout); it is refitted
+    on today's data (``model``) and gives P(alive), churn and CLV. ``tau``: the P(alive)
+    below which a customer counts as churned (``tau_table``: the backtest behind it;
+    ``tau_source`` ``backtest`` or ``default``). ``churn``: ``churn_prob`` of customers
+    not yet counted as churned; ``value_if_alive``: discounted value over the CLV
+    months if the customer stays; ``reasons``: reason codes (silence against rhythm);
+    ``backtest``: the customers not counted as churned one horizon ago with the
+    ``churn_prob`` the model gave them then and ``churned`` (1 when they were counted as
+    churned within the horizon: no purchase until P(alive) fell below ``tau``); None
+    without history.
     """
 
     rfm: pd.DataFrame
-    bgnbd: Any
+    best: str
+    model: Any
     gamma_gamma: Any
     clv: pd.DataFrame
     correlation: float
+    tau: float
+    tau_source: str
+    tau_table: pd.DataFrame
+    holdout_errors: pd.DataFrame
+    holdout_buckets: pd.DataFrame
     churn: pd.DataFrame
-    cox: Any
-    frame: pd.DataFrame | None
+    value_if_alive: pd.Series
+    reasons: pd.DataFrame
+    backtest: pd.DataFrame | None = None
+
+
+#: Purchase models compared on the holdout (all four-parameter, so equal footing).
+PURCHASE_MODELS = ("bgnbd", "mbgnbd", "pareto_nbd")
+#: P(alive) threshold when no backtest is possible (no purchases one horizon ago).
+DEFAULT_TAU = 0.3
+
+
+def _purchase_model(code: str):
+    from analysis.clv import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+
+    return {"bgnbd": BetaGeoModel, "mbgnbd": ModifiedBetaGeoModel,
+            "pareto_nbd": ParetoNBDModel}[code]()  # fmt: skip
+
+
+def _fit_all(rfm: pd.DataFrame) -> dict:
+    out = {}
+    for code in PURCHASE_MODELS:
+        try:
+            out[code] = _purchase_model(code).fit(rfm)
+        except ValueError:  # too little data for this model: the others compete
+            continue
+    return out
+
+
+def _purchases_between(ctx: RunContext, start, end) -> pd.DataFrame:
+    """Purchase days per customer in ``(start, end]`` and the first of them."""
+    import ibis
+
+    from analysis.schema import AMOUNT, CUSTOMER_ID, ORDER_DATE
+
+    t = ctx.warehouse["transactions"]
+    t = t.filter(
+        (t[ORDER_DATE] > ibis.date(pd.Timestamp(start).date()))
+        & (t[ORDER_DATE] <= ibis.date(pd.Timestamp(end).date()))
+        & (t[AMOUNT] >= 0)
+        & t[CUSTOMER_ID].notnull()
+    )
+    g = t.group_by(cid=t[CUSTOMER_ID]).aggregate(
+        days=t[ORDER_DATE].nunique(), first=t[ORDER_DATE].min()
+    )
+    df = g.execute()
+    df["cid"] = df["cid"].astype(str)
+    df["first"] = pd.to_datetime(df["first"])
+    return df.set_index("cid")
+
+
+def _backtest(model, rfm_then, tau, horizon, first_after, then) -> pd.DataFrame:
+    """The list one horizon ago against who was counted as churned since."""
+    from analysis.survival.noncontract import churn_within
+
+    alive = rfm_then[model.predict_p_alive(rfm_then) >= tau]
+    cw = churn_within(model, alive, tau, horizon=horizon)
+    due = cw["silence_left"].to_numpy() * 7  # days of silence until counted as churned
+    back = (first_after.reindex(alive.index) - then).dt.days.to_numpy(float)
+    returned_first = back <= np.nan_to_num(due, posinf=np.inf)
+    churned = np.isfinite(due) & ~returned_first
+    return pd.DataFrame(
+        {"churn_prob": cw["churn_prob"].to_numpy(), "churned": churned.astype(int)},
+        index=alive.index,
+    )
 
 
 def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
-    from analysis.clv import BetaGeoModel, GammaGammaModel, compute_clv, compute_rfm_summary
-    from analysis.survival import CoxModel, make_model_frame
+    from analysis.clv import GammaGammaModel, compute_clv, compute_rfm_summary
+    from analysis.survival import compute_silence_reasons
+    from analysis.survival.noncontract import (
+        choose_alive_threshold,
+        churn_within,
+        compare_purchase_models,
+    )
 
     def fit() -> NonContractFit | Skipped:
         s = ctx.settings
+        cd = churn_data(ctx)
+        contract_ids = cd.of(CONTRACT).index
         rfm = compute_rfm_summary(ctx.warehouse["transactions"], as_of=ctx.as_of)
+        rfm = rfm[~rfm.index.isin(contract_ids)]  # contract customers have their own model
+        if rfm.empty:
+            return Skipped("churn.noncontract_model", "churn.skip.no_buyers")
         if len(rfm) < 2:
             return Skipped("churn.noncontract_model", "churn.skip.one_customer", {"n": len(rfm)})
         repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
@@ -249,53 +348,90 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
                 "churn.skip.few_repeat_buyers",
                 {"n": len(repeat), "need": MIN_REPEAT_BUYERS},
             )
-        bg = BetaGeoModel().fit(rfm)
+        h_units = s.horizon_days / 7
+        then = ctx.as_of - pd.Timedelta(days=s.horizon_days)
+        rfm_then = compute_rfm_summary(ctx.warehouse["transactions"], as_of=then)
+        rfm_then = rfm_then[~rfm_then.index.isin(contract_ids)]
+        errors = pd.DataFrame(columns=["holdout_error", "predicted_total", "observed_total"])
+        buckets = pd.DataFrame()
+        tau, tau_source, tau_table = DEFAULT_TAU, "default", pd.DataFrame()
+        scored = None
+        fitted_then = _fit_all(rfm_then) if (rfm_then["frequency"] > 0).sum() >= 1 else {}
+        if fitted_then:
+            after = _purchases_between(ctx, then, ctx.as_of)
+            best, buckets, errors = compare_purchase_models(
+                fitted_then, rfm_then, after["days"], horizon=h_units
+            )
+            bought = after["days"].reindex(rfm_then.index).fillna(0).to_numpy() > 0
+            tau, tau_table = choose_alive_threshold(
+                fitted_then[best].predict_p_alive(rfm_then), bought
+            )
+            tau_source = "backtest"
+            scored = _backtest(fitted_then[best], rfm_then, tau, h_units, after["first"], then)
+            model = _purchase_model(best).fit(rfm)
+        else:  # no purchase history one horizon ago: the best fit today
+            fitted = _fit_all(rfm)
+            best = max(fitted, key=lambda k: fitted[k].loglik_)
+            model = fitted[best]
         gg = GammaGammaModel().fit(rfm)
-        clv = compute_clv(rfm, bg, gg, months=s.clv_months)
+        clv = compute_clv(rfm, model, gg, months=s.clv_months)
+        value = clv["expected_clv"] / clv["p_alive"].clip(lower=1e-9)
         pair = rfm.loc[rfm["frequency"] > 0, ["frequency", "monetary_value"]]
         corr = float(pair.corr().iloc[0, 1])
-        cd = churn_data(ctx)
-        nc = cd.of(NONCONTRACT)
-        active = nc.index[nc[EVENT] == 0]
-        churn = pd.DataFrame({"churn_prob": pd.Series(dtype=float)})
-        if cd.threshold is not None and len(active):
-            prob = bg.predict_churn_within(
-                rfm.reindex(active),
-                horizon=s.horizon_days / 7,
-                threshold=cd.threshold / 7,
-                recency_now=nc.loc[active, "recency_days"].to_numpy() / 7,
-            )
-            churn = pd.DataFrame({"churn_prob": prob}, index=active)
-        cox, frame = None, None
-        if _gate(cd, NONCONTRACT, MIN_EVENTS, "model") is None:
-            frame = make_model_frame(nc)
-            if frame.shape[1] > 2:
-                cox = CoxModel(penalizers=(0.01,), check_ph=False).fit(frame, DURATION, EVENT)
-        return NonContractFit(rfm, bg, gg, clv, corr, churn, cox, frame)
+        alive = clv.index[clv["p_alive"] >= tau]
+        churn = churn_within(model, rfm.loc[alive], tau, horizon=h_units)[["churn_prob"]]
+        reasons = compute_silence_reasons(rfm)
+        return NonContractFit(
+            rfm, best, model, gg, clv, corr, tau, tau_source, tau_table, errors, buckets,
+            churn, value, reasons, scored,
+        )  # fmt: skip
 
     return ctx.memo("churn.noncontract", fit)
 
 
 @dataclass(frozen=True)
 class NonContractModel(Section):
-    """BG/NBD and Gamma-Gamma parameters and the distribution of P(alive) and CLV.
+    """The purchase models on the holdout, the chosen one's parameters, churn and CLV.
 
     Attributes
     ----------
+    best : str
+        ``bgnbd``, ``mbgnbd`` or ``pareto_nbd``: the model behind P(alive), churn and CLV.
+    errors : pandas.DataFrame
+        Per candidate ``model``: ``holdout_error``, ``predicted_total``, ``observed_total``.
+    buckets : pandas.DataFrame
+        ``bucket`` (calibration repeat purchases, last = that many or more),
+        ``customers``, ``observed`` and one column per model (mean holdout purchases).
+    tau_table : pandas.DataFrame
+        ``tau``, ``declared``, ``returned``, ``return_rate`` of the threshold backtest.
     params : pandas.DataFrame
-        ``model`` (``bgnbd``, ``gamma_gamma``), ``parameter``, ``value``.
+        ``model``, ``parameter``, ``value`` (chosen model and Gamma-Gamma).
     clv : pandas.DataFrame
         Per customer: ``p_alive``, ``expected_purchases``, ``expected_spend``,
         ``expected_clv``.
     facts : dict
     """
 
+    best: str
+    errors: pd.DataFrame
+    buckets: pd.DataFrame
+    tau_table: pd.DataFrame
     params: pd.DataFrame
     clv: pd.DataFrame
     facts: dict
     section = "churn.noncontract_model"
 
     def blocks(self) -> Iterator:
+        if len(self.errors):
+            yield Text("churn.noncontract_model.choice", {**self.facts, "m": _model(self.best)})
+            yield _Table(self.errors.reset_index(), labels={"model": "churn.model."})
+            yield Chart(self._draw_buckets)
+        else:
+            yield Note("churn.noncontract_model.no_holdout", {"m": _model(self.best)})
+        key = f"churn.noncontract_model.tau_{self.facts['tau_source']}"
+        yield Text(key, self.facts, {"tau": "pct", "rate": "pct"})
+        if len(self.tau_table):
+            yield _Table(self.tau_table)
         yield Text("churn.noncontract_model.text", self.facts, {"r": "float2"})
         yield _Table(self.params, labels={"model": "churn.model."})
         yield Text("churn.noncontract_model.clv", self.facts, {"total": "money"})
@@ -307,19 +443,40 @@ class NonContractModel(Section):
         if not self.facts["scored"]:
             yield Note("churn.noncontract_model.no_churn_prob")
 
+    def _draw_buckets(self, lang: str):
+        import matplotlib.pyplot as plt
+
+        from analysis.i18n import t
+
+        b = self.buckets
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        ax.plot(b["bucket"], b["observed"], "k-o", label=t("churn.noncontract_model.actual", lang))
+        for code in [c for c in b.columns if c not in ("bucket", "customers", "observed")]:
+            ax.plot(b["bucket"], b[code], "--", marker=".", label=t(f"churn.model.{code}", lang))
+        labels = [str(int(v)) for v in b["bucket"]]
+        labels[-1] += "+"
+        ax.set_xticks(b["bucket"], labels)
+        ax.set_xlabel(t("churn.noncontract_model.bucket_axis", lang))
+        ax.set_ylabel(t("churn.noncontract_model.holdout_axis", lang))
+        ax.set_title(t("churn.noncontract_model.buckets", lang))
+        ax.legend()
+        fig.tight_layout()
+        return fig
+
 
 #: Parameter codes as printed in the papers (symbols, the same in both languages).
-_SYMBOLS = {"alpha": "α", "v": "γ"}
+_SYMBOLS = {"alpha": "α", "beta": "β", "v": "γ"}
 
 
 def noncontract_model(ctx: RunContext) -> NonContractModel | Skipped:
-    """P(alive), expected purchases and CLV from BG/NBD and Gamma-Gamma."""
+    """Purchase models compared on the holdout; P(alive), churn threshold and CLV."""
     fit = _noncontract(ctx)
     if _skipped(fit):
         return fit
-    rows = [("bgnbd", _SYMBOLS.get(k, k), v) for k, v in fit.bgnbd.params_.items()]
+    rows = [(fit.best, _SYMBOLS.get(k, k), v) for k, v in fit.model.params_.items()]
     rows += [("gamma_gamma", _SYMBOLS.get(k, k), v) for k, v in fit.gamma_gamma.params_.items()]
     params = pd.DataFrame(rows, columns=["model", "parameter", "value"])
+    chosen = fit.tau_table[fit.tau_table["tau"] == fit.tau] if len(fit.tau_table) else None
     facts = {
         "n": fit.gamma_gamma.n_,
         "c": len(fit.rfm),
@@ -327,7 +484,19 @@ def noncontract_model(ctx: RunContext) -> NonContractModel | Skipped:
         "m": ctx.settings.clv_months,
         "total": float(fit.clv["expected_clv"].sum()),
         "scored": len(fit.churn),
+        "tau": fit.tau,
+        "tau_source": fit.tau_source,
+        "rate": float(chosen["return_rate"].iloc[0]) if chosen is not None and len(chosen) else 0.0,
+        "max_rate": 0.10,
+        "churned": int((fit.clv["p_alive"] < fit.tau).sum()),
+        "h": ctx.settings.horizon_days,
     }
     return NonContractModel(
-        params, fit.clv[["p_alive", "expected_purchases", "expected_spend", "expected_clv"]], facts
+        fit.best,
+        fit.holdout_errors,
+        fit.holdout_buckets,
+        fit.tau_table,
+        params,
+        fit.clv[["p_alive", "expected_purchases", "expected_spend", "expected_clv"]],
+        facts,
     )

@@ -9,32 +9,27 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.pages.base import Section, Text
-from analysis.pages.churn._common import DURATION, EVENT, _skipped
-from analysis.pages.churn.models import _contract, _noncontract
+from analysis.pages.churn._common import _skipped
+from analysis.pages.churn.models import _noncontract
 from analysis.pages.churn.risk_list import _risk_list
 from analysis.pages.context import RunContext
 from analysis.schema import CUSTOMER_ID
 
-CUSTOMER_COLUMNS = ("churn_risk", "churn_prob", "p_alive", "expected_clv")
+CUSTOMER_COLUMNS = ("churn_prob", "p_alive", "expected_clv")
 
 
 def customer_columns(ctx: RunContext) -> pd.DataFrame:
     """Per-customer churn columns for ``customers.csv`` (indexed by ``customer_id``).
 
-    ``churn_prob``: active customers with a model; ``churn_risk``: relative hazard of
-    the Cox models (everyone with a contract, or non-contract customers when their
-    Cox model exists, those who left included); ``p_alive`` and ``expected_clv``:
-    BG/NBD and Gamma-Gamma for every buyer.
+    ``churn_prob``: the probability of churning within the horizon, from the one model
+    behind the early-warning list (every active customer, contract or not, on one
+    scale); ``p_alive`` and ``expected_clv``: the chosen purchase model and Gamma-Gamma
+    for every non-contract buyer.
     """
 
     def build() -> pd.DataFrame:
-        cf, nf, table = _contract(ctx), _noncontract(ctx), _risk_list(ctx)
-        risk = []
-        if not _skipped(cf):
-            risk.append(cf.cox.predict_partial_hazard(cf.X))
-        if not _skipped(nf) and nf.cox is not None:
-            risk.append(nf.cox.predict_partial_hazard(nf.frame.drop(columns=[DURATION, EVENT])))
-        series = [pd.concat(risk).rename("churn_risk")] if risk else []
+        nf, table = _noncontract(ctx), _risk_list(ctx)
+        series = []
         if not _skipped(table):
             series.append(table.set_index("customer_id")["churn_prob"])
         if not _skipped(nf):

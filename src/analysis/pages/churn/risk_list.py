@@ -29,8 +29,18 @@ from analysis.pages.churn.models import _contract, _noncontract
 from analysis.pages.context import RunContext
 
 
-def _reason_words(code: str, factor: float, lang: str) -> str:
-    return "" if not code else f"{_covariate_words(code, lang)} (×{factor:.2f})"
+def _reason_words(code: str, vs: str, factor: float, lang: str) -> str:
+    from analysis.survival import describe_reason
+
+    return describe_reason(code, vs, factor, lang, words=_covariate_words)
+
+
+def _contract_value(fee: pd.Series, months: int) -> pd.Series:
+    """A contract's value over ``months`` if the customer stays: fees, discounted as CLV is."""
+    from analysis.clv.value import MONTHLY_DISCOUNT
+
+    factor = sum((1 + MONTHLY_DISCOUNT) ** -m for m in range(1, months + 1))
+    return fee * factor
 
 
 def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
@@ -51,24 +61,19 @@ def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
                     contract.loc[active, DURATION],
                     horizon_days=ctx.settings.horizon_days,
                 )
-                # a contract's value over the year: twelve monthly fees
                 fee = (
                     contract.loc[active, "monthly_fee"].fillna(0)
                     if "monthly_fee" in contract
                     else pd.Series(0.0, index=active)
                 )
-                parts.append(pc.assign(expected_value=fee * 12, kind=CONTRACT))
-                reasons.append(compute_reason_codes(cf.cox, Xa, n=N_REASONS))
+                value = _contract_value(fee, ctx.settings.clv_months)
+                parts.append(pc.assign(expected_value=value, kind=CONTRACT, model=cf.best))
+                reasons.append(compute_reason_codes(cf.model, Xa, cf.spec, n=N_REASONS))
         if not _skipped(nf) and len(nf.churn):
             ids = nf.churn.index
-            value = nf.clv["expected_clv"].reindex(ids).fillna(0)
-            parts.append(nf.churn.assign(expected_value=value, kind=NONCONTRACT))
-            if nf.cox is not None:
-                reasons.append(
-                    compute_reason_codes(
-                        nf.cox, nf.frame.drop(columns=[DURATION, EVENT]).loc[ids], n=N_REASONS
-                    )
-                )
+            value = nf.value_if_alive.reindex(ids).fillna(0)
+            parts.append(nf.churn.assign(expected_value=value, kind=NONCONTRACT, model=nf.best))
+            reasons.append(nf.reasons.reindex(ids))
         if not parts:
             if _skipped(cf) and _skipped(nf):
                 return Skipped("churn.at_risk", "churn.skip.no_scores")
@@ -85,11 +90,13 @@ def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
         labels = {}
         for k in range(1, N_REASONS + 1):
             code = table[f"reason_{k}"].fillna("")
+            vs = table[f"reason_{k}_vs"].fillna("")
             factor = table.pop(f"reason_{k}_factor")
-            table[f"reason_{k}"] = code
+            table[f"reason_{k}"], table[f"reason_{k}_vs"] = code, vs
+            table[f"reason_{k}_factor"] = factor.round(2)
             for lang in ("zh", "en"):
                 labels[f"reason_{k}_{lang}"] = [
-                    _reason_words(c, f, lang) for c, f in zip(code, factor, strict=True)
+                    _reason_words(c, v, f, lang) for c, v, f in zip(code, vs, factor, strict=True)
                 ]
         for col in LIST_CLASSES:
             for lang in ("zh", "en"):
@@ -105,6 +112,7 @@ def _reason_codes_empty(index: pd.Index) -> pd.DataFrame:
     cols = {}
     for k in range(1, N_REASONS + 1):
         cols[f"reason_{k}"] = pd.Series("", index=index, dtype=object)
+        cols[f"reason_{k}_vs"] = pd.Series("", index=index, dtype=object)
         cols[f"reason_{k}_factor"] = pd.Series(np.nan, index=index)
     return pd.DataFrame(cols, index=index)
 
@@ -118,8 +126,10 @@ class AtRisk(Section):
     table : pandas.DataFrame
         Every active customer scored (the export keeps the first ``top_n``): ``rank``,
         ``customer_id``, ``value_at_risk``, ``churn_prob``, ``expected_value``,
-        ``expected_remaining_days`` (contracts), ``kind``, ``reason_1..3`` (covariate
-        codes), customer attributes, ``value_tier``, ``rfm_eight``, ``lifecycle``,
+        ``expected_remaining_days`` (contracts), ``kind``, ``model`` (the one model
+        behind the row's probability and reasons), ``reason_1..3`` (codes),
+        ``reason_1..3_vs`` (the comparison), ``reason_1..3_factor``, customer
+        attributes, ``value_tier``, ``rfm_eight``, ``lifecycle``,
         ``action`` (codes from ``ctx.classes``) and the ``_zh`` / ``_en`` labels.
     scored : tuple
         Per kind in the list: ``(kind, customers, model behind churn_prob, reasons)``;
@@ -166,19 +176,14 @@ def at_risk(ctx: RunContext) -> AtRisk | Skipped:
     if _skipped(table):
         return table
     top = min(ctx.settings.top_n, len(table))
-    cf, nf = _contract(ctx), _noncontract(ctx)
+    cf = _contract(ctx)
     notes = []
     contract = churn_data(ctx).of(CONTRACT)
     if not _skipped(cf) and not (contract[EVENT] == 0).any():
         notes.append(("churn.at_risk.all_ended", {"n": len(contract)}))
-    models = {}
-    if (table["kind"] == CONTRACT).any():
-        models[CONTRACT] = cf.best
-    if (table["kind"] == NONCONTRACT).any():
-        models[NONCONTRACT] = "bgnbd"
     facts = {"n": len(table), "k": top, "v": float(table["value_at_risk"].head(top).sum())}
+    # one model per kind gives the probabilities, the reasons and (contracts) the ratios
+    first = table.drop_duplicates("kind").set_index("kind")["model"]
     counts = table["kind"].value_counts()
-    # the reasons come from a Cox model whichever model gives the probabilities
-    reasons = {CONTRACT: True, NONCONTRACT: not _skipped(nf) and nf.cox is not None}
-    scored = tuple((kind, int(counts[kind]), models[kind], reasons[kind]) for kind in models)
+    scored = tuple((kind, int(counts[kind]), first[kind], True) for kind in first.index)
     return AtRisk(table, scored, facts, tuple(notes))
