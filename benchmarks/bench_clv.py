@@ -116,5 +116,9 @@ def run(rows: int | None = None, *, quick: bool = False) -> dict:
             "analytic gradients; BLAS is held to one thread during the optimisation",
             "Gamma-Gamma rows are the repeat buyers only; spend in cents makes most of "
             "them distinct, so grouping gains least there",
+            "estimates against planted values: whole days shift the weakly identified "
+            "Pareto/NBD dropout parameters (at 1M, beta 12.8 from days vs 12.0 from the "
+            "same customers in continuous time, planted 11.7); the planted-truth test "
+            "uses continuous times",
         ],
     }

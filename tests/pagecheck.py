@@ -17,7 +17,7 @@ ALLOWED_ASCII = {
     "NPS", "CSAT", "RFM", "ABC", "FM", "Cox", "Weibull", "AFT", "BG", "NBD", "CLV", "YAML",
     "K-means", "k-means", "k", "R", "F", "M", "p", "KM", "Kaplan", "Meier", "Brier", "HC3",
     "Gamma", "Gamma-Gamma", "Pareto", "NMF", "NPMI", "VIP", "TF-IDF", "DMY", "MDY", "z",
-    "Holm", "A", "B", "C", "AUC", "ID",
+    "Holm", "A", "B", "C", "AUC", "ID", "MBG", "sBG", "Fader", "Hardie",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 # file names, paths, column names, settings; a column's code name in brackets "金额(amount)"

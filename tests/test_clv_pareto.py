@@ -70,10 +70,10 @@ def cal_holdout(transactions):
 
 @pytest.fixture(scope="module")
 def simulated():
-    # 20,000 customers, first purchases spread over 26 weeks, whole days in weeks
+    # 20,000 customers, first purchases spread over 26 weeks; purchase times continuous
     rng = np.random.default_rng(7)
     T = rng.integers(26 * 7, 52 * 7 + 1, 20_000) / 7
-    return simulate_pareto_nbd(20_000, PNBD, T, future=13, resolution=1 / 7, seed=8)
+    return simulate_pareto_nbd(20_000, PNBD, T, future=13, seed=8)
 
 
 # Known values ------------------------------------------------------------------------
@@ -121,6 +121,35 @@ def test_pareto_nbd_formulas_match_lifetimes(cdnow):
         ref.expected_number_of_purchases_up_to_time(np.array([1, 10, 78])),
         rtol=1e-10,
     )
+
+
+@pytest.mark.parametrize(
+    "p, q, a, b, t",
+    [
+        (0.6, 1.6, 10.6, 11.7, 0.0),  # CDNOW-like, alpha < beta
+        (3.5, 1.6, 14.5, 8.6, 20.0),  # alpha > beta
+        (200.5, 1.5, 0.5, 2000.0, 30.0),  # 2F1 overflows: quadrature fallback
+        (250.0, 1.05, 900.0, 0.03, 0.0),  # 2F1 gives nan at z = 0.99997, k = 250
+        (0.3, 1.2, 5.0, 5.0, 3.0),  # alpha = beta: no 2F1 at all
+    ],
+)
+def test_tail_integral_against_adaptive_quadrature(p, q, a, b, t):
+    from scipy import integrate
+
+    lo = np.log(t + min(a, b))
+
+    def log_f(u):  # integrand in u = log(tau + min(a, b)), times e^u
+        with np.errstate(over="ignore"):  # quad probes far out, harmlessly
+            tau = np.exp(u) - min(a, b)
+            return -p * np.log(a + tau) - q * np.log(b + tau) + u
+
+    c = log_f(lo)
+    split = [lo, max(lo, np.log(abs(a - b) + 1e-300)), np.inf]
+    val = sum(
+        integrate.quad(lambda u: np.exp(log_f(u) - c), x0, x1, epsabs=0, epsrel=1e-12)[0]
+        for x0, x1 in zip(split[:-1], split[1:], strict=True)
+    )
+    assert pnbd.log_tail_integral(p, q, a, b, t) == pytest.approx(np.log(val) + c, abs=1e-8)
 
 
 @needs_cdnow
@@ -380,3 +409,18 @@ def _log_param_se(model, df):
     h = 1e-5
     hess = np.array([(grad(theta + h * e) - grad(theta - h * e)) / (2 * h) for e in np.eye(4)])
     return np.sqrt(np.diag(np.linalg.inv(-(hess + hess.T) / 2)))
+
+
+def test_clv_benchmark_smoke(tmp_path):
+    import json
+
+    from benchmarks import run as bench_run
+
+    assert bench_run.main(["clv", "--rows", "10000", "--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "clv.json").read_text())
+    assert set(result["variants"]) == {
+        f"{m}_{v}" for m in ("bgnbd", "pareto_nbd", "gamma_gamma") for v in ("rows", "grouped")
+    }
+    for m in ("bgnbd", "pareto_nbd", "gamma_gamma"):
+        assert result["checks"][f"{m}_max_rel_param_diff"] <= 1e-4
+        assert result["params"][f"{m}_distinct_rows"] < result["params"][f"{m}_rows_fitted"]

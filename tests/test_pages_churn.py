@@ -30,6 +30,9 @@ ZH_LATIN_OK = {
     "brier",
     "bg",
     "mbg",
+    "sbg",
+    "fader",
+    "hardie",
     "vip",  # 贵宾 is written VIP in Chinese business use (the playbook: VIP服务)
     "model",
     "pareto",
@@ -149,15 +152,19 @@ def test_tables_show_no_raw_floats_nan_or_index(results):
 
 def test_summary_and_models(ctx, results):
     s = results["summary"]
-    assert s.facts["nc"] > 0 and s.facts["nn"] > 0 and s.threshold_source == "gaps"
+    assert s.facts["nc"] > 0 and s.facts["nn"] > 0 and s.threshold_source == "model"
     m = results["contract_model"]
-    assert m.best in ("cox", "weibull") and set(m.metrics.index) == {"cox", "weibull"}
+    assert m.best in set(m.metrics.index)
+    assert {"cox", "weibull"} <= set(m.metrics.index) <= {"cox", "cox_unstratified", "weibull"}
     assert {"covariate", "hazard_ratio", "ci_lower", "ci_upper", "p"} <= set(m.hazard_ratios)
     assert (m.hazard_ratios["hazard_ratio"] > 0).all()
     n = results["noncontract_model"]
     assert n.clv["p_alive"].between(0, 1).all() and n.facts["n"] >= churn.MIN_REPEAT_BUYERS
     curves = results["survival_curves"]
-    assert {p.kind for p in curves.parts} == {"contract", "non-contract"}
+    drawn = {p.kind for p in curves.parts}
+    # the 2,000-customer sample's purchase model counts few non-contract customers churned
+    assert drawn | {k for k, *_ in curves.not_drawn} == {"contract", "non-contract"}
+    assert "contract" in drawn
     assert all(len(p.groups) <= 2 for p in curves.parts)
 
 

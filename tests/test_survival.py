@@ -193,7 +193,7 @@ def test_planted_hazard_ratios(sample_wh):
 
 
 def test_backtest_on_sample(sample_wh):
-    from analysis.survival import run_backtest, run_noncontract_backtest
+    from analysis.survival import run_backtest
 
     _, wh = sample_wh
     bt = run_backtest(
@@ -201,8 +201,6 @@ def test_backtest_on_sample(sample_wh):
     )
     assert bt.metrics["holdout_concordance"].max() > 0.55
     assert bt.top_k.loc[100, "lift"] > 1.2
-    nc = run_noncontract_backtest(wh)
-    assert nc.metrics.loc["bgnbd", "holdout_concordance"] > 0.7
 
 
 @pytest.mark.skipif(

@@ -13,15 +13,15 @@ from analysis.clv._fitting import group_rows, minimize_logparams, row_weights
 __all__ = ["BetaGeoModel"]
 
 
-def _arrays(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _arrays(df: pd.DataFrame, model: str = "BG/NBD") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing = {"frequency", "recency", "T"} - set(df.columns)
     if missing:
-        raise ValueError(f"BG/NBD needs columns frequency, recency, T; missing {sorted(missing)}")
+        raise ValueError(f"{model} needs columns frequency, recency, T; missing {sorted(missing)}")
     x = df["frequency"].to_numpy(float)
     tx = df["recency"].to_numpy(float)
     T = df["T"].to_numpy(float)
     if (x < 0).any() or (tx > T + 1e-9).any() or (tx < 0).any():
-        raise ValueError("BG/NBD needs frequency >= 0 and 0 <= recency <= T")
+        raise ValueError(f"{model} needs frequency >= 0 and 0 <= recency <= T")
     return x, tx, T
 
 

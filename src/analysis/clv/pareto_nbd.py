@@ -13,6 +13,8 @@ related expressions", eq. 18-20, with the α<β and α≥β branches), the likel
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -28,9 +30,12 @@ __all__ = ["ParetoNBDModel"]
 def log_tail_integral(p, q, a, b, t):
     """``log ∫_t^∞ (a+τ)^-p (b+τ)^-q dτ`` for ``p + q > 1``, elementwise.
 
-    Closed form ``(m+t)^-k / k · 2F1(k, e; k+1; |a-b|/(m+t))`` with ``k = p+q-1``,
-    ``m = max(a, b)`` and ``e`` the exponent of the factor with the smaller offset, so
-    the 2F1 argument stays in ``[0, 1)``.
+    Closed form ``(m+t)^-k / k · 2F1(k, e; k+1; z)``, ``z = |a-b|/(m+t)``, with
+    ``k = p+q-1``, ``m = max(a, b)`` and ``e`` the exponent of the factor with the
+    smaller offset, so ``0 <= z < 1``. scipy's 2F1 is accurate to ~1e-10 here except
+    that it overflows for large ``k`` with ``z`` near 1 (over 60 repeat purchases and
+    one of α, β ten times the other plus ``t``); those elements are integrated by
+    :func:`_log_tail_quadrature` instead.
     """
     p, q, a, b, t = np.broadcast_arrays(*(np.asarray(v, float) for v in (p, q, a, b, t)))
     k = p + q - 1
@@ -38,7 +43,64 @@ def log_tail_integral(p, q, a, b, t):
     m = np.where(a_big, a, b)
     e = np.where(a_big, q, p)
     z = np.abs(a - b) / (m + t)
-    return np.log(special.hyp2f1(k, e, k + 1, z)) - k * np.log(m + t) - np.log(k)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.log(special.hyp2f1(k, e, k + 1, z)) - k * np.log(m + t) - np.log(k)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = np.array(out, copy=True)
+        out[bad] = _log_tail_quadrature(
+            e[bad], k[bad] + 1 - e[bad], (m - np.abs(a - b) + t)[bad], (m + t)[bad]
+        )
+    return out
+
+
+@functools.cache
+def _nodes():
+    return special.roots_legendre(96), special.roots_laguerre(48)
+
+
+def _log_tail_quadrature(e, e2, s0, big):
+    """``log ∫_0^∞ (s0+u)^-e (big+u)^-e2 du`` by quadrature, for ``e >= 1``, ``s0 < big``.
+
+    With ``u = s0 (e^w - 1)`` the integral is ``s0^(1-e) big^-e2 ∫ exp(-φ(w)) dw``,
+    ``φ(w) = (e-1) w + e2 log(1 + ε(e^w - 1))``, ``ε = s0/big``. ``φ`` is increasing and
+    convex, so with ``ψ = φ(w)`` (``w`` by Newton from the right) the integral is
+    ``∫ e^-ψ / φ'(w(ψ)) dψ``. Up to ``w_s = log((1-ε)/ε)``, where ``φ'`` can grow by
+    orders of magnitude, Gauss-Legendre in ``log(φ'(0) + ψ)``; beyond, where ``φ'``
+    varies by less than a factor 2, Gauss-Laguerre. Against adaptive quadrature: within
+    1e-9 in log for ``k = e + e2 - 1 > 5``, the only case it is used for.
+    """
+    (xg, wg), (xl, wl) = _nodes()
+    eps = (s0 / big)[:, None]
+    c1, c2 = (e - 1)[:, None], e2[:, None]
+    log_eps, log_rest = np.log(eps), np.log1p(-eps)
+
+    def phi(w):  # log(1 + ε(e^w - 1)) without overflow
+        return c1 * w + c2 * np.logaddexp(log_rest, log_eps + w)
+
+    def dphi(w):
+        return c1 + c2 / (1 + np.exp(log_rest - log_eps - w))
+
+    def w_of(psi):
+        # φ(w) >= φ'(0) w and φ(w) >= (e-1+e2) w + e2 log ε: both starts are right of
+        # the root, where Newton on a convex function converges monotonically
+        w = np.maximum(np.minimum(psi / lam0, (psi - c2 * log_eps) / (c1 + c2)), 0.0)
+        for _ in range(200):
+            step = (phi(w) - psi) / dphi(w)
+            w = w - step
+            if np.all(np.abs(step) <= 1e-14 * np.maximum(1.0, np.abs(w))):
+                break
+        return w
+
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        lam0 = c1 + c2 * eps
+        psi_s = np.minimum(phi(np.maximum(log_rest - log_eps, 0.0)), 80.0)
+        r0, r1 = np.log(lam0), np.log(lam0 + psi_s)
+        psi = np.maximum(np.exp((r1 + r0) / 2 + (r1 - r0) / 2 * xg) - lam0, 0.0)
+        near = ((r1 - r0) / 2 * wg * np.exp(-psi) * (lam0 + psi) / dphi(w_of(psi))).sum(1)
+        far = np.exp(-psi_s[:, 0]) * (wl / dphi(w_of(psi_s + xl))).sum(1)
+        log_i = (1 - e) * np.log(s0) - e2 * np.log(big) + np.log(near + far)
+    return np.where(e >= 1, log_i, np.nan)
 
 
 def _pop_growth(s: float, base, t):
@@ -164,7 +226,7 @@ class ParetoNBDModel(BaseEstimator):
 
     def fit(self, df: pd.DataFrame) -> ParetoNBDModel:
         """Fit on columns ``frequency``, ``recency``, ``T``; returns ``self``."""
-        x, tx, T = _arrays(df)
+        x, tx, T = _arrays(df, "Pareto/NBD")
         w = row_weights(df, self.weights_col)
         if len(x) < 2 or (x > 0).sum() < 1:
             raise ValueError("Pareto/NBD needs at least two customers and one repeat purchase")
@@ -194,7 +256,7 @@ class ParetoNBDModel(BaseEstimator):
 
     def _log_alive_dead(self, df: pd.DataFrame):
         r, alpha, s, beta = self._params()
-        x, tx, T = _arrays(df)
+        x, tx, T = _arrays(df, "Pareto/NBD")
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
         g_tx = np.log(s) + log_tail_integral(r + x, s + 1, alpha, beta, tx)
         g_T = np.log(s) + log_tail_integral(r + x, s + 1, alpha, beta, T)
@@ -214,7 +276,7 @@ class ParetoNBDModel(BaseEstimator):
         ``P(alive) · (r+x)(β+T) / ((α+T)(s-1)) · (1 - ((β+T)/(β+T+t))^(s-1))``.
         """
         r, alpha, s, beta = self._params()
-        x, _, T = _arrays(df)
+        x, _, T = _arrays(df, "Pareto/NBD")
         rate = (r + x) / (alpha + T)
         return self.predict_p_alive(df) * rate * _pop_growth(s, beta + T, t)
 
@@ -228,7 +290,7 @@ class ParetoNBDModel(BaseEstimator):
         (A+u)^-(r+x+1) (B+u)^-s du``, a difference of two 2F1 closed forms.
         """
         r, alpha, s, beta = self._params()
-        x, _, T = _arrays(df)
+        x, _, T = _arrays(df, "Pareto/NBD")
         t = np.broadcast_to(np.asarray(t, float), x.shape)
         A, B, p = alpha + T, beta + T, r + x + 1
         j0 = log_tail_integral(p, s, A, B, 0.0)
@@ -245,7 +307,7 @@ class ParetoNBDModel(BaseEstimator):
         ``E[e^-μt] = ((β+T)/(β+T+t))^s`` under the posterior μ ~ Gamma(s, β+T).
         """
         _, _, s, beta = self._params()
-        _, _, T = _arrays(df)
+        _, _, T = _arrays(df, "Pareto/NBD")
         return self.predict_p_alive(df) * ((beta + T) / (beta + T + np.asarray(t, float))) ** s
 
     def expected_purchases_population(self, t) -> np.ndarray:

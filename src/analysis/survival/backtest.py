@@ -2,9 +2,11 @@
 
 The list the model would have produced ``horizon_days`` before the period end is
 compared with what happened since. This one time-based holdout serves both the
-model comparison (Cox against Weibull AFT: concordance, integrated Brier score) and
+model comparison (Cox, Cox without strata when the PH check stratified, Weibull AFT:
+concordance of the churn probability the list exports, integrated Brier score) and
 the track record shown in the report (precision, recall and lift in the top k,
-calibration).
+calibration). Non-contract customers are backtested by their purchase model
+(:mod:`analysis.survival.noncontract`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ __all__ = [
     "BacktestResult",
     "make_model_frame",
     "run_backtest",
-    "run_noncontract_backtest",
     "score_top_k",
     "score_calibration",
 ]
@@ -213,66 +214,6 @@ def score_calibration(scored: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
             customers=("churned", "size"),
         )
         .rename_axis("decile")
-    )
-
-
-def run_noncontract_backtest(
-    wh,
-    *,
-    horizon_days: float = 90.0,
-    as_of=None,
-    threshold_days: float | None = None,
-    ks=(50, 100, 200),
-) -> BacktestResult:
-    """BG/NBD churn probability as of ``as_of - horizon_days``, scored on what happened.
-
-    A non-contract customer "left" when the silence threshold passed within the
-    horizon (the same definition the survival data use).
-    """
-    from analysis.clv import BetaGeoModel, compute_rfm_summary
-
-    now = pd.Timestamp(as_of if as_of is not None else wh.period.end)
-    then = now - pd.Timedelta(days=horizon_days)
-    data_then = compute_survival_data(wh, as_of=then, threshold_days=threshold_days)
-    thr = data_then.attrs["threshold_days"]
-    data_now = compute_survival_data(wh, as_of=now, threshold_days=thr)
-    dt_ = data_then[~data_then["contract"].astype(bool)]
-    active = dt_.index[dt_[EVENT] == 0]
-    summary = compute_rfm_summary(wh["transactions"], as_of=then).reindex(active)
-    m = BetaGeoModel().fit(compute_rfm_summary(wh["transactions"], as_of=then))
-    prob = m.predict_churn_within(
-        summary,
-        horizon=horizon_days / 7,
-        threshold=thr / 7,
-        recency_now=dt_.loc[active, "recency_days"].to_numpy() / 7,
-    )
-    churned = (data_now.reindex(active)[EVENT] == 1).astype(int).to_numpy()
-    scored = pd.DataFrame({"churn_prob": prob, "churned": churned}, index=active)
-    residual = np.where(
-        churned == 1,
-        data_now.reindex(active)[DURATION].to_numpy() - dt_.loc[active, DURATION].to_numpy(),
-        horizon_days,
-    )
-    metrics = pd.DataFrame(
-        {
-            "bgnbd": {
-                "holdout_concordance": float(concordance_index(residual, -prob, churned)),
-                "integrated_brier": float(np.mean((prob - churned) ** 2)),
-                "train_concordance": np.nan,
-                "customers_scored": len(active),
-                "churned_in_horizon": int(churned.sum()),
-            }
-        }
-    ).T.rename_axis("model")
-    return BacktestResult(
-        as_of=str(then.date()),
-        horizon_days=horizon_days,
-        metrics=metrics,
-        top_k=score_top_k(scored, ks),
-        calibration=score_calibration(scored),
-        scored=scored.sort_index(),
-        best="bgnbd",
-        models={"bgnbd": m},
     )
 
 

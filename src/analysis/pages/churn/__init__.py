@@ -1,6 +1,7 @@
 """Churn page: who is likely to leave within the horizon, why, what they are worth.
 
-Sections: :func:`summary`, :func:`survival_curves`, :func:`contract_model`,
+Sections: :func:`summary`, :func:`survival_curves`, :func:`contract_retention`,
+:func:`contract_model`,
 :func:`noncontract_model`, :func:`at_risk`, :func:`backtest`, :func:`exports`. Each
 returns codes and numbers (or :class:`~analysis.pages.Skipped` when the data cannot
 support it); :func:`analysis.pages.show` turns them into words.
@@ -67,6 +68,11 @@ from analysis.pages.churn.outputs import (  # noqa: F401
     customer_columns,
     exports,
 )
+from analysis.pages.churn.retention import (  # noqa: F401
+    PROJECT_MONTHS,
+    ContractRetention,
+    contract_retention,
+)
 from analysis.pages.churn.risk_list import (  # noqa: F401
     AtRisk,
     _risk_list,
@@ -75,14 +81,15 @@ from analysis.pages.churn.risk_list import (  # noqa: F401
 
 #: The page's sections in display order (the notebook shows each once).
 SECTIONS = (
-    "summary", "survival_curves", "contract_model", "noncontract_model", "at_risk", "backtest",
-    "exports",
+    "summary", "survival_curves", "contract_retention", "contract_model", "noncontract_model",
+    "at_risk", "backtest", "exports",
 )  # fmt: skip
 
 __all__ = [
     "SECTIONS",
     "summary",
     "survival_curves",
+    "contract_retention",
     "contract_model",
     "noncontract_model",
     "at_risk",

@@ -36,8 +36,8 @@ class Summary(Section):
     def blocks(self) -> Iterator:
         key = "churn.summary.text" if self.threshold_source != "none" else "churn.summary.text_nc"
         yield Text(key, self.facts, {"end": "date", "h": "days"})
-        if self.threshold_source == "gaps":
-            yield Text("churn.summary.threshold_gaps", self.facts, {"thr": "days", "q": "pct"})
+        if self.threshold_source == "model":
+            yield Text("churn.summary.definition_model", self.facts, {"tau": "pct"})
         elif self.threshold_source == "set":
             yield Text("churn.summary.threshold_set", self.facts, {"thr": "days"})
         else:
@@ -52,7 +52,7 @@ def summary(ctx: RunContext) -> Summary | Skipped:
     c, n = cd.of(CONTRACT), cd.of(NONCONTRACT)
     buyers = ctx.features.index[ctx.features["orders"].fillna(0) > 0]
     # without a threshold the non-contract buyers have no survival rows, but they exist
-    nn = len(n) if cd.threshold is not None else len(buyers.difference(c.index))
+    nn = len(n) if cd.threshold_source != "none" else len(buyers.difference(c.index))
     if c.empty and not nn:
         return Skipped("churn.summary", "churn.skip.no_customers", {"end": str(ctx.period)})
     facts = {
@@ -62,7 +62,7 @@ def summary(ctx: RunContext) -> Summary | Skipped:
         "nn": nn,
         "en": int(n[EVENT].sum()),
         "thr": cd.threshold,
-        "q": ctx.settings.churn_gap_quantile,
+        "tau": cd.tau,
         "h": ctx.settings.horizon_days,
     }
     return Summary(facts, cd.threshold_source, cd.has_subscriptions)

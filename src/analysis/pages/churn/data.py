@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
+from analysis.pages.base import Skipped
 from analysis.pages.churn._common import (
     _UNUSED_THRESHOLD,
     CONTRACT,
@@ -30,18 +31,25 @@ class ChurnData:
     ----------
     data : pandas.DataFrame
         :func:`analysis.survival.compute_survival_data` (indexed by ``customer_id``);
-        without a threshold only contract rows are kept.
+        non-contract rows follow the churn definition (``threshold_source``); without
+        one only contract rows are kept.
     threshold : float or None
-        Days of silence after which a non-contract customer has churned; None when it
-        is not set and no customer bought twice (non-contract churn is then undefined).
-    threshold_source : {"set", "gaps", "none"}
+        Days of silence after which a non-contract customer has churned, when set by
+        the parameter ``churn_threshold_days``; None otherwise.
+    threshold_source : {"set", "model", "none"}
+        ``set``: the parameter's silence rule; ``model``: P(alive) below ``tau`` from the
+        chosen purchase model; ``none``: no purchase model could be fitted (nobody bought
+        twice), so non-contract churn is undefined.
     has_subscriptions : bool
+    tau : float or None
+        The P(alive) threshold when ``threshold_source == "model"``.
     """
 
     data: pd.DataFrame
     threshold: float | None
     threshold_source: str
     has_subscriptions: bool
+    tau: float | None = None
 
     def of(self, kind: str) -> pd.DataFrame:
         return self.data[self.data["contract"].astype(bool) == (kind == CONTRACT)]
@@ -49,6 +57,20 @@ class ChurnData:
     @property
     def threshold_arg(self) -> float:
         return _UNUSED_THRESHOLD if self.threshold is None else self.threshold
+
+
+def contract_ids(ctx: RunContext) -> pd.Index:
+    """Customers with a contract started by the period end (they get the contract model)."""
+
+    def load() -> pd.Index:
+        if not ctx.has("subscriptions"):
+            return pd.Index([], name=CUSTOMER_ID, dtype=object)
+        s = ctx.warehouse["subscriptions"]
+        s = s.filter((s[START_DATE] <= ibis.date(ctx.as_of.date())) & s[CUSTOMER_ID].notnull())
+        ids = s.select(cid=s[CUSTOMER_ID].cast("string")).distinct().execute()["cid"]
+        return pd.Index(sorted(ids), name=CUSTOMER_ID, dtype=object)
+
+    return ctx.memo("churn.contract_ids", load)
 
 
 def _has_rows(wh, as_of) -> bool:
@@ -65,6 +87,8 @@ def _has_rows(wh, as_of) -> bool:
 
 
 def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFrame | None:
+    # Without a set threshold the non-contract rows are placeholders (a one-day rule)
+    # that churn_data replaces by the purchase model's definition.
     from analysis.survival import compute_survival_data
 
     if not _has_rows(ctx.warehouse, as_of):
@@ -75,33 +99,41 @@ def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFram
         threshold_days=_UNUSED_THRESHOLD if threshold is None else threshold,
         quantile=ctx.settings.churn_gap_quantile,
     )
-    if threshold is None:
-        data = data[data["contract"].astype(bool)]
     return data
 
 
-def _threshold(ctx: RunContext) -> tuple[float | None, str]:
-    from analysis.features import compute_purchase_gaps
-    from analysis.survival import churn_threshold_from_gaps
+def _model_rows(data: pd.DataFrame, nf) -> pd.DataFrame:
+    """Non-contract rows by the purchase model: churned when P(alive) is below tau.
 
-    s = ctx.settings
-    if s.churn_threshold_days:
-        return float(s.churn_threshold_days), "set"
-    q = s.churn_gap_quantile
-    # the segmentation already measured the gaps as of the period end; one source
-    gaps = ctx.segmentation.gaps
-    if gaps is None or q not in gaps.index:
-        gaps = compute_purchase_gaps(ctx.warehouse["transactions"], as_of=ctx.as_of, quantiles=(q,))
-    threshold = churn_threshold_from_gaps(gaps, q)
-    return (threshold, "gaps") if threshold is not None else (None, "none")
+    A churned customer's lifetime ends at their last purchase: in the BG/NBD family a
+    customer leaves just after a purchase, and nothing was bought after that one. (The
+    churn becomes known later, when P(alive) falls below ``tau``; dating it then made
+    every one-time buyer "churn" at the same age, 63 days with the old silence rule.)
+    A one-time buyer counted as churned has a lifetime of one day: they never came back.
+    """
+    data = data.copy()
+    nc = data.index[~data["contract"].astype(bool)]
+    p = nf.clv["p_alive"].reindex(nc)
+    declared = (p < nf.tau).fillna(False).to_numpy()
+    last = pd.to_datetime(data.loc[nc, "last_purchase"])
+    start = pd.to_datetime(data.loc[nc, "start"])
+    as_of = pd.Timestamp(data.attrs["as_of"])
+    stop = last.where(declared, as_of)
+    data.loc[nc, "end"] = last.where(declared)
+    data.loc[nc, EVENT] = declared.astype(int)
+    data.loc[nc, DURATION] = (stop - start).dt.days.clip(lower=1).astype(float).to_numpy()
+    return data
 
 
 def churn_data(ctx: RunContext) -> ChurnData:
     """The survival rows of this run (computed once per context)."""
+    from analysis.pages.churn.models import _noncontract
 
     def load() -> ChurnData:
-        threshold, source = _threshold(ctx)
+        set_days = ctx.settings.churn_threshold_days
+        threshold = float(set_days) if set_days else None
         data = _survival_at(ctx, ctx.as_of, threshold)
+        source, tau = ("set" if threshold else "none"), None
         if data is None:
             data = pd.DataFrame(
                 {
@@ -113,7 +145,13 @@ def churn_data(ctx: RunContext) -> ChurnData:
                 },
                 index=pd.Index([], name=CUSTOMER_ID, dtype=object),
             )
-        return ChurnData(data, threshold, source, ctx.has("subscriptions"))
+        elif threshold is None:
+            nf = _noncontract(ctx)
+            if isinstance(nf, Skipped):
+                data = data[data["contract"].astype(bool)]
+            else:
+                data, source, tau = _model_rows(data, nf), "model", nf.tau
+        return ChurnData(data, threshold, source, ctx.has("subscriptions"), tau)
 
     return ctx.memo("churn.data", load)
 
@@ -123,7 +161,11 @@ def _then(ctx: RunContext) -> tuple[pd.Timestamp, pd.DataFrame | None]:
 
     def load():
         then = ctx.as_of - pd.Timedelta(days=ctx.settings.horizon_days)
-        return then, _survival_at(ctx, then, churn_data(ctx).threshold)
+        threshold = churn_data(ctx).threshold
+        data = _survival_at(ctx, then, threshold)
+        if data is not None and threshold is None:  # non-contract rows were placeholders
+            data = data[data["contract"].astype(bool)]
+        return then, data
 
     return ctx.memo("churn.then", load)
 
@@ -132,7 +174,7 @@ def _gate(cd: ChurnData, kind: str, need: int, what: str) -> tuple[str, dict] | 
     """Why ``kind`` customers cannot support an analysis needing ``need`` churn events."""
     if kind == CONTRACT and not cd.has_subscriptions:
         return "churn.skip.no_subscriptions", {}
-    if kind == NONCONTRACT and cd.threshold is None:
+    if kind == NONCONTRACT and cd.threshold_source == "none":
         return "churn.skip.no_threshold", {}
     d = cd.of(kind)
     events = int(d[EVENT].sum())

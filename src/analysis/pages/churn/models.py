@@ -27,7 +27,7 @@ from analysis.pages.churn._common import (
     _skipped,
     _Table,
 )
-from analysis.pages.churn.data import _gate, _then, churn_data
+from analysis.pages.churn.data import _gate, _then, churn_data, contract_ids
 from analysis.pages.context import RunContext
 
 
@@ -235,9 +235,11 @@ class NonContractFit:
     best (``holdout_errors``, ``holdout_buckets``; empty without a holdout); it is refitted
     on today's data (``model``) and gives P(alive), churn and CLV. ``tau``: the P(alive)
     below which a customer counts as churned (``tau_table``: the backtest behind it;
-    ``tau_source`` ``backtest`` or ``default``). ``churn``: ``churn_prob`` of customers
-    not yet counted as churned; ``value_if_alive``: discounted value over the CLV
-    months if the customer stays; ``reasons``: reason codes (silence against rhythm);
+    ``tau_source`` ``backtest``, ``default``, or ``set`` when the parameter
+    ``churn_threshold_days`` defines churn as a silence instead). ``churn``:
+    ``churn_prob`` of customers not yet counted as churned; ``value_if_alive``:
+    discounted value over the CLV months if the customer stays; ``reasons``: reason
+    codes (silence against rhythm);
     ``backtest``: the customers not counted as churned one horizon ago with the
     ``churn_prob`` the model gave them then and ``churned`` (1 when they were counted as
     churned within the horizon: no purchase until P(alive) fell below ``tau``); None
@@ -306,13 +308,31 @@ def _purchases_between(ctx: RunContext, start, end) -> pd.DataFrame:
     return df.set_index("cid")
 
 
-def _backtest(model, rfm_then, tau, horizon, first_after, then) -> pd.DataFrame:
+def _silence_left(model, rfm, tau, threshold, horizon) -> np.ndarray:
+    """Units of further silence until each customer counts as churned (inf: not within
+    ``horizon``): the set silence rule, or P(alive) falling below ``tau``."""
+    from analysis.survival.noncontract import silence_until_churn
+
+    if threshold is not None:
+        left = np.maximum(threshold / 7 - (rfm["T"] - rfm["recency"]).to_numpy(), 0.0)
+        return np.where(left <= horizon, left, np.inf)
+    return silence_until_churn(model, rfm, tau, max_units=horizon)
+
+
+def _not_churned(model, rfm, tau, threshold) -> pd.DataFrame:
+    if threshold is not None:
+        return rfm[(rfm["T"] - rfm["recency"]).to_numpy() * 7 <= threshold]
+    return rfm[model.predict_p_alive(rfm) >= tau]
+
+
+def _backtest(model, rfm_then, tau, threshold, horizon, first_after, then) -> pd.DataFrame:
     """The list one horizon ago against who was counted as churned since."""
     from analysis.survival.noncontract import churn_within
 
-    alive = rfm_then[model.predict_p_alive(rfm_then) >= tau]
-    cw = churn_within(model, alive, tau, horizon=horizon)
-    due = cw["silence_left"].to_numpy() * 7  # days of silence until counted as churned
+    alive = _not_churned(model, rfm_then, tau, threshold)
+    left = _silence_left(model, alive, tau, threshold, horizon)
+    cw = churn_within(model, alive, silence_left=left)
+    due = left * 7  # days of silence until counted as churned
     back = (first_after.reindex(alive.index) - then).dt.days.to_numpy(float)
     returned_first = back <= np.nan_to_num(due, posinf=np.inf)
     churned = np.isfinite(due) & ~returned_first
@@ -333,10 +353,10 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
 
     def fit() -> NonContractFit | Skipped:
         s = ctx.settings
-        cd = churn_data(ctx)
-        contract_ids = cd.of(CONTRACT).index
+        threshold = s.churn_threshold_days or None
+        contract = contract_ids(ctx)
         rfm = compute_rfm_summary(ctx.warehouse["transactions"], as_of=ctx.as_of)
-        rfm = rfm[~rfm.index.isin(contract_ids)]  # contract customers have their own model
+        rfm = rfm[~rfm.index.isin(contract)]  # contract customers have their own model
         if rfm.empty:
             return Skipped("churn.noncontract_model", "churn.skip.no_buyers")
         if len(rfm) < 2:
@@ -351,10 +371,14 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         h_units = s.horizon_days / 7
         then = ctx.as_of - pd.Timedelta(days=s.horizon_days)
         rfm_then = compute_rfm_summary(ctx.warehouse["transactions"], as_of=then)
-        rfm_then = rfm_then[~rfm_then.index.isin(contract_ids)]
-        errors = pd.DataFrame(columns=["holdout_error", "predicted_total", "observed_total"])
+        rfm_then = rfm_then[~rfm_then.index.isin(contract)]
+        errors = pd.DataFrame(
+            columns=["holdout_log_loss", "holdout_error", "predicted_total", "observed_total"]
+        )
         buckets = pd.DataFrame()
         tau, tau_source, tau_table = DEFAULT_TAU, "default", pd.DataFrame()
+        if threshold is not None:
+            tau_source = "set"
         scored = None
         fitted_then = _fit_all(rfm_then) if (rfm_then["frequency"] > 0).sum() >= 1 else {}
         if fitted_then:
@@ -362,12 +386,15 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
             best, buckets, errors = compare_purchase_models(
                 fitted_then, rfm_then, after["days"], horizon=h_units
             )
-            bought = after["days"].reindex(rfm_then.index).fillna(0).to_numpy() > 0
-            tau, tau_table = choose_alive_threshold(
-                fitted_then[best].predict_p_alive(rfm_then), bought
+            if threshold is None:
+                bought = after["days"].reindex(rfm_then.index).fillna(0).to_numpy() > 0
+                tau, tau_table = choose_alive_threshold(
+                    fitted_then[best].predict_p_alive(rfm_then), bought
+                )
+                tau_source = "backtest"
+            scored = _backtest(
+                fitted_then[best], rfm_then, tau, threshold, h_units, after["first"], then
             )
-            tau_source = "backtest"
-            scored = _backtest(fitted_then[best], rfm_then, tau, h_units, after["first"], then)
             model = _purchase_model(best).fit(rfm)
         else:  # no purchase history one horizon ago: the best fit today
             fitted = _fit_all(rfm)
@@ -378,8 +405,9 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         value = clv["expected_clv"] / clv["p_alive"].clip(lower=1e-9)
         pair = rfm.loc[rfm["frequency"] > 0, ["frequency", "monetary_value"]]
         corr = float(pair.corr().iloc[0, 1])
-        alive = clv.index[clv["p_alive"] >= tau]
-        churn = churn_within(model, rfm.loc[alive], tau, horizon=h_units)[["churn_prob"]]
+        alive = _not_churned(model, rfm, tau, threshold)
+        left = _silence_left(model, alive, tau, threshold, h_units)
+        churn = churn_within(model, alive, silence_left=left)[["churn_prob"]]
         reasons = compute_silence_reasons(rfm)
         return NonContractFit(
             rfm, best, model, gg, clv, corr, tau, tau_source, tau_table, errors, buckets,
@@ -398,7 +426,8 @@ class NonContractModel(Section):
     best : str
         ``bgnbd``, ``mbgnbd`` or ``pareto_nbd``: the model behind P(alive), churn and CLV.
     errors : pandas.DataFrame
-        Per candidate ``model``: ``holdout_error``, ``predicted_total``, ``observed_total``.
+        Per candidate ``model``: ``holdout_log_loss`` (the choice), ``holdout_error``,
+        ``predicted_total``, ``observed_total``.
     buckets : pandas.DataFrame
         ``bucket`` (calibration repeat purchases, last = that many or more),
         ``customers``, ``observed`` and one column per model (mean holdout purchases).
@@ -490,7 +519,11 @@ def noncontract_model(ctx: RunContext) -> NonContractModel | Skipped:
         "max_rate": 0.10,
         "churned": int((fit.clv["p_alive"] < fit.tau).sum()),
         "h": ctx.settings.horizon_days,
+        "thr": ctx.settings.churn_threshold_days or 0,
     }
+    if fit.tau_source == "set":
+        silent = (fit.rfm["T"] - fit.rfm["recency"]) * 7
+        facts["churned"] = int((silent > ctx.settings.churn_threshold_days).sum())
     return NonContractModel(
         fit.best,
         fit.holdout_errors,
