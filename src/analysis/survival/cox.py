@@ -254,7 +254,8 @@ class CoxModel(BaseEstimator):
         """Relative hazard ``exp(x'β)`` (centred at the training mean), per row.
 
         Strata are ignored here (each stratum has its own baseline); use
-        :meth:`predict_churn_risk` to rank customers across strata.
+        :func:`analysis.survival.predict_churn` (churn within a horizon, each stratum with
+        its own baseline) to rank customers across strata.
         """
         Z = self._positional(X)
         out = self.fitter_.predict_partial_hazard(Z)

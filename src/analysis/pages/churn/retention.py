@@ -30,13 +30,13 @@ class ContractRetention(Section):
         Kaplan–Meier has no customer that old).
     curves : pandas.DataFrame
         ``group``, ``period`` (months), ``km_survival``, ``sbg_survival``.
-    skipped : tuple
+    not_fitted : tuple
         ``(group, reason key, values)`` of plans too small or without a loss.
     """
 
     fits: pd.DataFrame
     curves: pd.DataFrame
-    skipped: tuple
+    not_fitted: tuple
     section = "churn.contract_retention"
 
     def blocks(self) -> Iterator:
@@ -49,7 +49,7 @@ class ContractRetention(Section):
             yield Note("churn.contract_retention.constant",
                        {"n": int(self.fits["boundary"].sum())})  # fmt: skip
         yield Chart(self._draw)
-        for group, reason, values in self.skipped:
+        for group, reason, values in self.not_fitted:
             yield Note(reason, {**values, "g": group})
 
     def _draw(self, lang: str):
