@@ -292,7 +292,7 @@ def compute_survival_data(
         nps = compute_latest_nps(wh["surveys"], as_of=as_of)
         data = data.join(nps, how="left")
         data["has_survey"] = data["latest_nps"].notna().astype(float)
-        data["detractor"] = data["detractor"].fillna(0.0)
+        data["detractor"] = pd.to_numeric(data["detractor"], errors="coerce").fillna(0.0)
     data = data.sort_index()
     data.index.name = CUSTOMER_ID
     data.attrs["as_of"] = str(as_of.date())

@@ -24,7 +24,7 @@ __all__ = [
     "silence_until_churn",
     "choose_alive_threshold",
     "churn_within",
-    "compare_purchase_models",
+    "choose_purchase_model",
 ]
 
 #: Largest share of customers counted as churned who buy again within the horizon.
@@ -144,53 +144,42 @@ def churn_within(
     )  # fmt: skip
 
 
-def compare_purchase_models(
-    models: dict, rfm_then: pd.DataFrame, holdout_purchases: pd.Series, *, horizon: float,
-    max_bucket: int = 7,
-) -> tuple[str, pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def choose_purchase_model(
+    models: dict, cal_holdout: pd.DataFrame, *, max_bucket: int = 7
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Choose the purchase model that best predicts the holdout.
 
-    Each fitted model predicts, for every customer, the purchases in the ``horizon``
-    units after the calibration end and the probability of buying at all. Two scores:
+    Two scores per fitted model, on :func:`analysis.clv.calibration_and_holdout`:
 
-    - ``holdout_log_loss``: log loss of "bought at least once in the holdout" (a proper
-      score of the quantity P(alive) is about). The smallest wins.
-    - ``holdout_error``: customers grouped by calibration-period repeat purchases
-      (0, 1, ..., ``max_bucket``+), the mean predicted purchases of each group against
-      the mean observed (Fader, Hardie and Lee 2005, Figure 4), customer-weighted mean
-      absolute difference. Shown, not used to choose: on the sample it preferred
-      BG/NBD, which cannot let a one-time buyer leave (docs/decisions.md).
+    - ``holdout_log_loss``: log loss of "bought at least once in the holdout" from
+      ``predict_p_no_purchase`` (a proper score of the quantity P(alive) is about).
+      The smallest wins.
+    - ``weighted_mae``: :func:`analysis.clv.compare_holdout`'s error of mean holdout
+      purchases per calibration frequency (Fader, Hardie and Lee 2005, Figure 4).
+      Shown, not used to choose: on the sample it preferred Pareto/NBD and BG/NBD,
+      and BG/NBD cannot let a one-time buyer leave (docs/decisions.md).
 
     Returns
     -------
     best : str
-    buckets : pandas.DataFrame
-        ``bucket``, ``customers``, ``observed`` and one column per model.
+    table : pandas.DataFrame
+        :func:`analysis.clv.compare_holdout`'s table (by calibration frequency).
     errors : pandas.DataFrame
-        Per model: ``holdout_log_loss``, ``holdout_error``, ``predicted_total``,
-        ``observed_total``.
+        Per ``model``: ``holdout_log_loss``, ``weighted_mae``, ``predicted_total``,
+        ``actual_total``.
     """
-    x = rfm_then["frequency"].to_numpy()
-    bucket = np.minimum(x, max_bucket).astype(int)
-    obs = holdout_purchases.reindex(rfm_then.index).fillna(0).to_numpy(float)
-    bought = obs > 0
-    frame = pd.DataFrame({"bucket": bucket, "observed": obs})
+    from analysis.clv import compare_holdout
+
+    table, errors = compare_holdout(models, cal_holdout, max_bucket=max_bucket)
+    rfm = cal_holdout.rename(
+        columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"}
+    )
+    bought = cal_holdout["frequency_holdout"].to_numpy() > 0
+    t = cal_holdout["duration_holdout"].to_numpy(float)
     loss = {}
     for name, m in models.items():
-        frame[name] = m.predict_purchases(rfm_then, horizon)
-        p = np.clip(1.0 - m.predict_p_no_purchase(rfm_then, horizon), 1e-12, 1 - 1e-12)
+        p = np.clip(1.0 - m.predict_p_no_purchase(rfm, t), 1e-12, 1 - 1e-12)
         loss[name] = float(-np.mean(np.where(bought, np.log(p), np.log1p(-p))))
-    g = frame.groupby("bucket")
-    buckets = g.mean()
-    buckets.insert(0, "customers", g.size())
-    rows = {}
-    for name in models:
-        err = np.average((buckets[name] - buckets["observed"]).abs(), weights=buckets["customers"])
-        rows[name] = {
-            "holdout_log_loss": loss[name],
-            "holdout_error": float(err),
-            "predicted_total": float(frame[name].sum()),
-            "observed_total": float(obs.sum()),
-        }
-    errors = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
-    return str(errors["holdout_log_loss"].idxmin()), buckets.reset_index(), errors
+    errors.insert(0, "holdout_log_loss", pd.Series(loss))
+    errors = errors[["holdout_log_loss", "weighted_mae", "predicted_total", "actual_total"]]
+    return str(errors["holdout_log_loss"].idxmin()), table, errors

@@ -232,7 +232,8 @@ class NonContractFit:
     """The purchase model of non-contract customers and everything read from it.
 
     ``best`` (``bgnbd``, ``mbgnbd`` or ``pareto_nbd``) predicted the holdout purchases
-    best (``holdout_errors``, ``holdout_buckets``; empty without a holdout); it is refitted
+    best (``holdout_errors``, ``holdout_buckets`` by calibration frequency, ``tracking``:
+    cumulative repeat purchases week by week; empty without a holdout); it is refitted
     on today's data (``model``) and gives P(alive), churn and CLV. ``tau``: the P(alive)
     below which a customer counts as churned (``tau_table``: the backtest behind it;
     ``tau_source`` ``backtest``, ``default``, or ``set`` when the parameter
@@ -257,6 +258,7 @@ class NonContractFit:
     tau_table: pd.DataFrame
     holdout_errors: pd.DataFrame
     holdout_buckets: pd.DataFrame
+    tracking: pd.DataFrame
     churn: pd.DataFrame
     value_if_alive: pd.Series
     reasons: pd.DataFrame
@@ -286,8 +288,12 @@ def _fit_all(rfm: pd.DataFrame) -> dict:
     return out
 
 
-def _purchases_between(ctx: RunContext, start, end) -> pd.DataFrame:
-    """Purchase days per customer in ``(start, end]`` and the first of them."""
+#: calibration_and_holdout's column names as the purchase models read them.
+_CAL = {"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"}
+
+
+def _first_purchase_after(ctx: RunContext, start) -> pd.Series:
+    """Each customer's first purchase day after ``start`` (up to the period end)."""
     import ibis
 
     from analysis.schema import AMOUNT, CUSTOMER_ID, ORDER_DATE
@@ -295,17 +301,13 @@ def _purchases_between(ctx: RunContext, start, end) -> pd.DataFrame:
     t = ctx.warehouse["transactions"]
     t = t.filter(
         (t[ORDER_DATE] > ibis.date(pd.Timestamp(start).date()))
-        & (t[ORDER_DATE] <= ibis.date(pd.Timestamp(end).date()))
+        & (t[ORDER_DATE] <= ibis.date(ctx.as_of.date()))
         & (t[AMOUNT] >= 0)
         & t[CUSTOMER_ID].notnull()
     )
-    g = t.group_by(cid=t[CUSTOMER_ID]).aggregate(
-        days=t[ORDER_DATE].nunique(), first=t[ORDER_DATE].min()
-    )
-    df = g.execute()
-    df["cid"] = df["cid"].astype(str)
-    df["first"] = pd.to_datetime(df["first"])
-    return df.set_index("cid")
+    df = t.group_by(cid=t[CUSTOMER_ID].cast("string")).aggregate(first=t[ORDER_DATE].min())
+    df = df.execute()
+    return pd.Series(pd.to_datetime(df["first"]).to_numpy(), index=df["cid"].astype(str))
 
 
 def _silence_left(model, rfm, tau, threshold, horizon) -> np.ndarray:
@@ -343,12 +345,19 @@ def _backtest(model, rfm_then, tau, threshold, horizon, first_after, then) -> pd
 
 
 def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
-    from analysis.clv import GammaGammaModel, compute_clv, compute_rfm_summary
+    from analysis.clv import (
+        GammaGammaModel,
+        calibration_and_holdout,
+        compute_clv,
+        compute_daily_repeat_purchases,
+        compute_rfm_summary,
+        compute_tracking,
+    )
     from analysis.survival import compute_silence_reasons
     from analysis.survival.noncontract import (
         choose_alive_threshold,
+        choose_purchase_model,
         churn_within,
-        compare_purchase_models,
     )
 
     def fit() -> NonContractFit | Skipped:
@@ -370,31 +379,32 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
             )
         h_units = s.horizon_days / 7
         then = ctx.as_of - pd.Timedelta(days=s.horizon_days)
-        rfm_then = compute_rfm_summary(ctx.warehouse["transactions"], as_of=then)
-        rfm_then = rfm_then[~rfm_then.index.isin(contract)]
-        errors = pd.DataFrame(
-            columns=["holdout_log_loss", "holdout_error", "predicted_total", "observed_total"]
+        tx = ctx.warehouse["transactions"]
+        cal = calibration_and_holdout(
+            tx, calibration_end=then, observation_end=ctx.as_of, customers=rfm.index
         )
-        buckets = pd.DataFrame()
+        rfm_then = cal.rename(columns=_CAL)[["frequency", "recency", "T"]]
+        errors = pd.DataFrame(columns=["holdout_log_loss", "weighted_mae", "predicted_total",
+                                       "actual_total"])  # fmt: skip
+        buckets, tracking = pd.DataFrame(), pd.DataFrame()
         tau, tau_source, tau_table = DEFAULT_TAU, "default", pd.DataFrame()
         if threshold is not None:
             tau_source = "set"
         scored = None
         fitted_then = _fit_all(rfm_then) if (rfm_then["frequency"] > 0).sum() >= 1 else {}
         if fitted_then:
-            after = _purchases_between(ctx, then, ctx.as_of)
-            best, buckets, errors = compare_purchase_models(
-                fitted_then, rfm_then, after["days"], horizon=h_units
-            )
+            best, buckets, errors = choose_purchase_model(fitted_then, cal)
+            daily = compute_daily_repeat_purchases(tx, observation_end=ctx.as_of,
+                                                   customers=cal.index)  # fmt: skip
+            tracking = compute_tracking(fitted_then, cal, daily)
             if threshold is None:
-                bought = after["days"].reindex(rfm_then.index).fillna(0).to_numpy() > 0
+                bought = cal["frequency_holdout"].to_numpy() > 0
                 tau, tau_table = choose_alive_threshold(
                     fitted_then[best].predict_p_alive(rfm_then), bought
                 )
                 tau_source = "backtest"
-            scored = _backtest(
-                fitted_then[best], rfm_then, tau, threshold, h_units, after["first"], then
-            )
+            first = _first_purchase_after(ctx, then)
+            scored = _backtest(fitted_then[best], rfm_then, tau, threshold, h_units, first, then)
             model = _purchase_model(best).fit(rfm)
         else:  # no purchase history one horizon ago: the best fit today
             fitted = _fit_all(rfm)
@@ -411,7 +421,7 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         reasons = compute_silence_reasons(rfm)
         return NonContractFit(
             rfm, best, model, gg, clv, corr, tau, tau_source, tau_table, errors, buckets,
-            churn, value, reasons, scored,
+            tracking, churn, value, reasons, scored,
         )  # fmt: skip
 
     return ctx.memo("churn.noncontract", fit)
@@ -426,11 +436,14 @@ class NonContractModel(Section):
     best : str
         ``bgnbd``, ``mbgnbd`` or ``pareto_nbd``: the model behind P(alive), churn and CLV.
     errors : pandas.DataFrame
-        Per candidate ``model``: ``holdout_log_loss`` (the choice), ``holdout_error``,
-        ``predicted_total``, ``observed_total``.
+        Per candidate ``model``: ``holdout_log_loss`` (the choice), ``weighted_mae``,
+        ``predicted_total``, ``actual_total``.
     buckets : pandas.DataFrame
-        ``bucket`` (calibration repeat purchases, last = that many or more),
-        ``customers``, ``observed`` and one column per model (mean holdout purchases).
+        Indexed by calibration repeat purchases (``"0"`` … ``"7+"``): ``customers``,
+        ``actual`` and one column per model (mean holdout purchases).
+    tracking : pandas.DataFrame
+        :func:`analysis.clv.compute_tracking`: cumulative repeat purchases by week,
+        actual and per model, across the calibration and holdout windows.
     tau_table : pandas.DataFrame
         ``tau``, ``declared``, ``returned``, ``return_rate`` of the threshold backtest.
     params : pandas.DataFrame
@@ -444,6 +457,7 @@ class NonContractModel(Section):
     best: str
     errors: pd.DataFrame
     buckets: pd.DataFrame
+    tracking: pd.DataFrame
     tau_table: pd.DataFrame
     params: pd.DataFrame
     clv: pd.DataFrame
@@ -454,7 +468,7 @@ class NonContractModel(Section):
         if len(self.errors):
             yield Text("churn.noncontract_model.choice", {**self.facts, "m": _model(self.best)})
             yield _Table(self.errors.reset_index(), labels={"model": "churn.model."})
-            yield Chart(self._draw_buckets)
+            yield Chart(self._draw_holdout)
         else:
             yield Note("churn.noncontract_model.no_holdout", {"m": _model(self.best)})
         key = f"churn.noncontract_model.tau_{self.facts['tau_source']}"
@@ -472,23 +486,32 @@ class NonContractModel(Section):
         if not self.facts["scored"]:
             yield Note("churn.noncontract_model.no_churn_prob")
 
-    def _draw_buckets(self, lang: str):
+    def _draw_holdout(self, lang: str):
         import matplotlib.pyplot as plt
 
         from analysis.i18n import t
+        from analysis.plotting.clv import plot_conditional_expected, plot_tracking
 
-        b = self.buckets
-        fig, ax = plt.subplots(figsize=(6, 3.8))
-        ax.plot(b["bucket"], b["observed"], "k-o", label=t("churn.noncontract_model.actual", lang))
-        for code in [c for c in b.columns if c not in ("bucket", "customers", "observed")]:
-            ax.plot(b["bucket"], b[code], "--", marker=".", label=t(f"churn.model.{code}", lang))
-        labels = [str(int(v)) for v in b["bucket"]]
-        labels[-1] += "+"
-        ax.set_xticks(b["bucket"], labels)
-        ax.set_xlabel(t("churn.noncontract_model.bucket_axis", lang))
-        ax.set_ylabel(t("churn.noncontract_model.holdout_axis", lang))
-        ax.set_title(t("churn.noncontract_model.buckets", lang))
-        ax.legend()
+        models = [c for c in self.tracking.columns if c in self.errors.index]
+        labels = {"actual": t("churn.noncontract_model.actual", lang)}
+        labels.update({m: t(f"churn.model.{m}", lang) for m in models})
+        fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+        plot_tracking(
+            self.tracking,
+            ax=a,
+            title=t("churn.noncontract_model.tracking", lang),
+            xlabel=t("churn.noncontract_model.weeks_axis", lang),
+            ylabel=t("churn.noncontract_model.cumulative_axis", lang),
+            labels=labels,
+        )
+        plot_conditional_expected(
+            self.buckets,
+            ax=b,
+            title=t("churn.noncontract_model.buckets", lang),
+            xlabel=t("churn.noncontract_model.bucket_axis", lang),
+            ylabel=t("churn.noncontract_model.holdout_axis", lang),
+            labels=labels,
+        )
         fig.tight_layout()
         return fig
 
@@ -528,6 +551,7 @@ def noncontract_model(ctx: RunContext) -> NonContractModel | Skipped:
         fit.best,
         fit.holdout_errors,
         fit.holdout_buckets,
+        fit.tracking,
         fit.tau_table,
         params,
         fit.clv[["p_alive", "expected_purchases", "expected_spend", "expected_clv"]],
