@@ -424,3 +424,18 @@ def test_clv_benchmark_smoke(tmp_path):
     for m in ("bgnbd", "pareto_nbd", "gamma_gamma"):
         assert result["checks"][f"{m}_max_rel_param_diff"] <= 1e-4
         assert result["params"][f"{m}_distinct_rows"] < result["params"][f"{m}_rows_fitted"]
+
+
+def test_fit_on_a_search_bound_warns():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from analysis.clv._fitting import minimize_logparams
+
+    def rising(theta):  # keeps improving towards +infinity in theta[1]
+        return float(theta[0] ** 2 + np.exp(-theta[1])), np.array(
+            [2 * theta[0], -np.exp(-theta[1])]
+        )
+
+    with pytest.warns(ConvergenceWarning, match=r"\['s'\]"):
+        res = minimize_logparams(rising, [[1.0, 0.0]], bounds=[(-5, 5), (-5, 5)], names="rs")
+    assert res.x[1] == pytest.approx(5)

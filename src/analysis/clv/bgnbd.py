@@ -137,7 +137,7 @@ class BetaGeoModel(BaseEstimator):
 
         scale = max(float(np.average(T, weights=w)), 1e-3)
         starts = [[0.0, np.log(scale), 0.0, 0.0], [np.log(0.3), np.log(scale / 8), -0.2, 1.0]]
-        res = minimize_logparams(nll, starts)
+        res = minimize_logparams(nll, starts, names=["r", "alpha", "a", "b"])
         r, alpha, a, b = np.exp(res.x)
         self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
         self.loglik_ = float(-res.fun * total)

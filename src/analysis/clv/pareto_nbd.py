@@ -32,26 +32,45 @@ def log_tail_integral(p, q, a, b, t):
 
     Closed form ``(m+t)^-k / k · 2F1(k, e; k+1; z)``, ``z = |a-b|/(m+t)``, with
     ``k = p+q-1``, ``m = max(a, b)`` and ``e`` the exponent of the factor with the
-    smaller offset, so ``0 <= z < 1``. scipy's 2F1 is accurate to ~1e-10 here except
-    that it overflows for large ``k`` with ``z`` near 1 (over 60 repeat purchases and
-    one of α, β ten times the other plus ``t``); those elements are integrated by
-    :func:`_log_tail_quadrature` instead.
+    smaller offset, so ``0 <= z < 1``. For ``e >= 1`` Euler's transformation
+    ``(1-z)^(1-e) 2F1(k+1-e, 1; k+1; z)`` is used instead: its 2F1 stays between 1 and
+    ``k/(e-1)``, where the direct one grows like ``(1-z)^(1-e)`` and overflows for
+    many purchases with one of α, β far above the other. Against adaptive quadrature
+    the chosen form is within 1e-8; where scipy still returns no number the other form
+    is tried, then :func:`_log_tail_quadrature`.
     """
     p, q, a, b, t = np.broadcast_arrays(*(np.asarray(v, float) for v in (p, q, a, b, t)))
     k = p + q - 1
     a_big = a >= b
-    m = np.where(a_big, a, b)
+    big = np.where(a_big, a, b) + t
+    small = np.where(a_big, b, a) + t
     e = np.where(a_big, q, p)
-    z = np.abs(a - b) / (m + t)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.log(special.hyp2f1(k, e, k + 1, z)) - k * np.log(m + t) - np.log(k)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        out = np.array(out, copy=True)
-        out[bad] = _log_tail_quadrature(
-            e[bad], k[bad] + 1 - e[bad], (m - np.abs(a - b) + t)[bad], (m + t)[bad]
+    z = np.abs(a - b) / big
+
+    def direct(i):
+        return np.log(special.hyp2f1(k[i], e[i], k[i] + 1, z[i])) - k[i] * np.log(big[i])
+
+    def euler(i):
+        return (
+            (1 - e[i]) * np.log(small[i])
+            - (k[i] + 1 - e[i]) * np.log(big[i])
+            + np.log(special.hyp2f1(k[i] + 1 - e[i], 1.0, k[i] + 1, z[i]))
         )
-    return out
+
+    out = np.empty(k.shape)
+    use_euler = e >= 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out[use_euler] = euler(use_euler)
+        out[~use_euler] = direct(~use_euler)
+        for form, sel in ((direct, use_euler), (euler, ~use_euler)):
+            bad = sel & ~np.isfinite(out)
+            if bad.any():
+                out[bad] = form(bad)
+    bad = ~np.isfinite(out) & (e >= 1)
+    if bad.any():
+        quad = _log_tail_quadrature(e[bad], k[bad] + 1 - e[bad], small[bad], big[bad])
+        out[bad] = quad + np.log(k[bad])  # the closed forms above still lack the 1/k
+    return out - np.log(k)
 
 
 @functools.cache
@@ -72,35 +91,49 @@ def _log_tail_quadrature(e, e2, s0, big):
     """
     (xg, wg), (xl, wl) = _nodes()
     eps = (s0 / big)[:, None]
-    c1, c2 = (e - 1)[:, None], e2[:, None]
-    log_eps, log_rest = np.log(eps), np.log1p(-eps)
-
-    def phi(w):  # log(1 + ε(e^w - 1)) without overflow
-        return c1 * w + c2 * np.logaddexp(log_rest, log_eps + w)
-
-    def dphi(w):
-        return c1 + c2 / (1 + np.exp(log_rest - log_eps - w))
-
-    def w_of(psi):
-        # φ(w) >= φ'(0) w and φ(w) >= (e-1+e2) w + e2 log ε: both starts are right of
-        # the root, where Newton on a convex function converges monotonically
-        w = np.maximum(np.minimum(psi / lam0, (psi - c2 * log_eps) / (c1 + c2)), 0.0)
-        for _ in range(60):
-            step = (phi(w) - psi) / dphi(w)
-            w = w - step
-            if not (np.abs(step) > 1e-13 * np.maximum(1.0, np.abs(w))).any():
-                break
-        return w
-
+    coef = ((e - 1)[:, None], e2[:, None], np.log(eps), np.log1p(-eps))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        c1, c2, log_eps, log_rest = coef
         lam0 = c1 + c2 * eps
-        psi_s = np.minimum(phi(np.maximum(log_rest - log_eps, 0.0)), 80.0)
+        w_s = np.maximum(log_rest - log_eps, 0.0)
+        psi_s = np.minimum(_phi(w_s, *coef)[0], 80.0)
         r0, r1 = np.log(lam0), np.log(lam0 + psi_s)
         psi = np.maximum(np.exp((r1 + r0) / 2 + (r1 - r0) / 2 * xg) - lam0, 0.0)
-        near = ((r1 - r0) / 2 * wg * np.exp(-psi) * (lam0 + psi) / dphi(w_of(psi))).sum(1)
-        far = np.exp(-psi_s[:, 0]) * (wl / dphi(w_of(psi_s + xl))).sum(1)
+        near = ((r1 - r0) / 2 * wg * np.exp(-psi) * (lam0 + psi) / _dphi_at(psi, coef)).sum(1)
+        far = np.zeros(len(e))
+        tail = psi_s[:, 0] < 60.0  # beyond, e^-ψ leaves nothing to add
+        if tail.any():
+            sub = tuple(c[tail] for c in coef)
+            far[tail] = np.exp(-psi_s[tail, 0]) * (wl / _dphi_at(psi_s[tail] + xl, sub)).sum(1)
         log_i = (1 - e) * np.log(s0) - e2 * np.log(big) + np.log(near + far)
     return np.where(e >= 1, log_i, np.nan)
+
+
+def _phi(w, c1, c2, log_eps, log_rest):
+    """``φ(w)`` and ``φ'(w)``; ``log(1 + ε(e^w - 1))`` is taken without overflow."""
+    return (
+        c1 * w + c2 * np.logaddexp(log_rest, log_eps + w),
+        c1 + c2 / (1 + np.exp(log_rest - log_eps - w)),
+    )
+
+
+def _dphi_at(psi, coef):
+    """``φ'(w)`` where ``φ(w) = ψ``, ``w`` by Newton.
+
+    ``φ(w) >= φ'(0) w`` and ``φ(w) >= (e-1+e2) w + e2 log ε``, so the smaller of the
+    two roots of these bounds is right of the root, from where Newton on the convex
+    ``φ`` converges monotonically.
+    """
+    c1, c2, log_eps, log_rest = coef
+    lam0 = c1 + c2 * np.exp(log_eps)
+    w = np.maximum(np.minimum(psi / lam0, (psi - c2 * log_eps) / (c1 + c2)), 0.0)
+    for _ in range(60):
+        f, df = _phi(w, *coef)
+        step = (f - psi) / df
+        w = w - step
+        if not (np.abs(step) > 1e-13 * np.maximum(1.0, np.abs(w))).any():
+            break
+    return _phi(w, *coef)[1]
 
 
 def _pop_growth(s: float, base, t):
@@ -211,9 +244,12 @@ class ParetoNBDModel(BaseEstimator):
 
     Examples
     --------
-    >>> df = pd.DataFrame({"frequency": [0, 2, 5, 1, 0, 3], "recency": [0, 10, 30, 4, 0, 20],
-    ...                    "T": [40, 35, 38, 20, 30, 36]})
+    >>> from analysis.clv.simulate import simulate_pareto_nbd
+    >>> df = simulate_pareto_nbd(2000, {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7},
+    ...                          T=39, seed=1)
     >>> m = ParetoNBDModel().fit(df)
+    >>> round(m.params_["r"], 1), round(m.params_["alpha"])
+    (0.5, 10)
     >>> bool(((m.predict_p_alive(df) > 0) & (m.predict_p_alive(df) <= 1)).all())
     True
     """
@@ -258,6 +294,7 @@ class ParetoNBDModel(BaseEstimator):
         return p["r"], p["alpha"], p["s"], p["beta"]
 
     def _log_alive_dead(self, df: pd.DataFrame):
+        """Log-likelihood terms: alive at ``T``, and dropped out in ``(t_x, T]``."""
         r, alpha, s, beta = self._params()
         x, tx, T = _arrays(df, "Pareto/NBD")
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -266,11 +303,11 @@ class ParetoNBDModel(BaseEstimator):
         diff = np.minimum(g_T - g_tx, 0.0)
         with np.errstate(divide="ignore"):
             dead = np.where(diff < 0, g_tx + np.log(-np.expm1(diff)), -np.inf)
-        return x, T, alive, dead
+        return alive, dead
 
     def predict_p_alive(self, df: pd.DataFrame) -> np.ndarray:
         """P(a customer has not dropped out by ``T``), given ``(frequency, recency, T)``."""
-        _, _, alive, dead = self._log_alive_dead(df)
+        alive, dead = self._log_alive_dead(df)
         return np.exp(alive - np.logaddexp(alive, dead))
 
     def predict_purchases(self, df: pd.DataFrame, t) -> np.ndarray:

@@ -46,7 +46,7 @@ COLUMN_KINDS = {
     "p_alive": "pct", "expected_purchases": "float1", "expected_spend": "money",
     "expected_clv": "money", "rank": "count", "value_at_risk": "money", "churn_prob": "pct",
     "expected_value": "money", "k": "count", "churned_in_top_k": "count", "precision": "pct",
-    "recall": "pct", "lift": "ratio", "weighted_mae": "float3", "holdout_log_loss": "float3",
+    "recall": "pct", "lift": "ratio", "weighted_mae": "float3", "holdout_log_loss": "float4",
     "predicted_total": "float1", "actual_total": "float1", "tau": "pct", "declared": "count",
     "returned": "count", "return_rate": "pct", "lost": "count", "alpha": "float3",
     "beta": "float3", "churn_rate": "pct", "km_12m": "pct", "sbg_12m": "pct", "km_24m": "pct",
@@ -81,6 +81,17 @@ def _covariate_words(code: str, lang: str) -> str:
     if level and scheme and has(f"class.{scheme}.{level}"):
         return f"{describe_covariate(base, lang)}: {t(f'class.{scheme}.{level}', lang)}"
     return describe_covariate(code, lang)
+
+
+def _level_words(column: str, level: str, lang: str) -> str:
+    """A level of a categorical covariate as shown: class codes become class labels."""
+    from analysis.i18n import has, t
+    from analysis.survival.covariates import OTHER_LEVEL
+
+    scheme = CLASS_SCHEMES.get(column)
+    if scheme and has(f"class.{scheme}.{level}"):
+        return t(f"class.{scheme}.{level}", lang)
+    return t("covariate.level.other", lang) if level == OTHER_LEVEL else level
 
 
 @dataclass(frozen=True)

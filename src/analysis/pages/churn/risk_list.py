@@ -20,6 +20,7 @@ from analysis.pages.churn._common import (
     SHOWN_ROWS,
     _covariate_words,
     _kind,
+    _level_words,
     _model,
     _skipped,
     _Table,
@@ -32,7 +33,7 @@ from analysis.pages.context import RunContext
 def _reason_words(code: str, vs: str, factor: float, lang: str) -> str:
     from analysis.survival import describe_reason
 
-    return describe_reason(code, vs, factor, lang, words=_covariate_words)
+    return describe_reason(code, vs, factor, lang, words=_covariate_words, levels=_level_words)
 
 
 def _contract_value(fee: pd.Series, months: int) -> pd.Series:
@@ -132,8 +133,8 @@ class AtRisk(Section):
         attributes, ``value_tier``, ``rfm_eight``, ``lifecycle``,
         ``action`` (codes from ``ctx.classes``) and the ``_zh`` / ``_en`` labels.
     scored : tuple
-        Per kind in the list: ``(kind, customers, model behind churn_prob, reasons)``;
-        ``reasons`` is False when no Cox model could explain that kind.
+        Per kind in the list: ``(kind, customers, the model behind its probabilities and
+        reasons)``.
     facts : dict
     notes : tuple
         ``(catalogue key, values)`` of caveats (every contract has ended).
@@ -147,9 +148,8 @@ class AtRisk(Section):
 
     def blocks(self) -> Iterator:
         yield Text("churn.at_risk.text", self.facts, {"v": "money"})
-        for kind, n, model, reasons in self.scored:
-            key = "churn.at_risk.model" if reasons else "churn.at_risk.model_no_reasons"
-            yield Text(key, {"kind": _kind(kind), "m": _model(model), "n": n})
+        for kind, n, model in self.scored:
+            yield Text("churn.at_risk.model", {"kind": _kind(kind), "m": _model(model), "n": n})
         for reason, values in self.notes:
             yield Note(reason, values)
         yield _ListTable(self.table.head(SHOWN_ROWS))
@@ -185,5 +185,5 @@ def at_risk(ctx: RunContext) -> AtRisk | Skipped:
     # one model per kind gives the probabilities, the reasons and (contracts) the ratios
     first = table.drop_duplicates("kind").set_index("kind")["model"]
     counts = table["kind"].value_counts()
-    scored = tuple((kind, int(counts[kind]), first[kind], True) for kind in first.index)
+    scored = tuple((kind, int(counts[kind]), first[kind]) for kind in first.index)
     return AtRisk(table, scored, facts, tuple(notes))
