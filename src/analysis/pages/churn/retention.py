@@ -14,6 +14,8 @@ from analysis.pages.context import RunContext
 
 #: Months ahead the projection is read at (and drawn to, beyond the data).
 PROJECT_MONTHS = (12, 24, 36)
+#: Fewest contract customers of a plan for its own sBG fit.
+MIN_SBG_CUSTOMERS = 20
 
 
 @dataclass(frozen=True)
@@ -30,27 +32,34 @@ class ContractRetention(Section):
         Kaplan–Meier has no customer that old).
     curves : pandas.DataFrame
         ``group``, ``period`` (months), ``km_survival``, ``sbg_survival``.
-    not_fitted : tuple
-        ``(group, reason key, values)`` of plans too small or without a loss.
+    by : str or None
+        The grouping column (``plan``), or None: one group ``all`` (no plan column).
+    not_fitted : pandas.DataFrame
+        ``group``, ``customers``, ``lost``, ``why`` (``too_few_customers``, ``no_loss``,
+        ``not_identified``) of the plans no sBG could be fitted to.
     """
 
     fits: pd.DataFrame
     curves: pd.DataFrame
-    not_fitted: tuple
+    not_fitted: pd.DataFrame
+    by: str | None = "plan"
     section = "churn.contract_retention"
 
     def blocks(self) -> Iterator:
         yield Text("churn.contract_retention.text", {"n": len(self.fits)})
+        # without a plan column the one group is "all", a code with catalogue words
+        labels = {} if self.by else {"group": "churn.contract_retention.group."}
         cols = ["group", "customers", "lost", "alpha", "beta", "churn_rate"]
-        yield _Table(self.fits[cols])
+        yield _Table(self.fits[cols], labels=labels)
         proj = ["group"] + [f"{k}_{m}m" for m in PROJECT_MONTHS for k in ("km", "sbg")]
-        yield _Table(self.fits[proj])
+        yield _Table(self.fits[proj], labels=labels)
         if self.fits["boundary"].any():
             yield Note("churn.contract_retention.constant",
                        {"n": int(self.fits["boundary"].sum())})  # fmt: skip
         yield Chart(self._draw)
-        for group, reason, values in self.not_fitted:
-            yield Note(reason, {**values, "g": group})
+        if len(self.not_fitted):
+            yield Note("churn.contract_retention.not_fitted", {"need": MIN_SBG_CUSTOMERS})
+            yield _Table(self.not_fitted, labels={"why": "churn.contract_retention.why_not."})
 
     def _draw(self, lang: str):
         import matplotlib.pyplot as plt
@@ -58,9 +67,12 @@ class ContractRetention(Section):
         from analysis.i18n import t
         from analysis.plotting.retention import plot_sbg_vs_km
 
+        curves = self.curves
+        if not self.by:
+            curves = curves.assign(group=t("churn.contract_retention.group.all", lang))
         fig, ax = plt.subplots(figsize=(7, 4.2))
         plot_sbg_vs_km(
-            self.curves,
+            curves,
             ax=ax,
             title=t("churn.contract_retention.chart", lang),
             xlabel=t("churn.contract_retention.months", lang),
@@ -86,19 +98,25 @@ def contract_retention(ctx: RunContext) -> ContractRetention | Skipped:
     out = fit_sbg_cohorts(contract, by=by, horizon=horizon, duration_col=DURATION, event_col=EVENT)
     fits = out.fits
     ok = fits[fits["reason"].isna()]
-    skipped = tuple(
-        (str(g), str(r["reason"]), {"n": int(r["customers"]), "need": int(r["need"] or 0)})
-        for g, r in fits[fits["reason"].notna()].iterrows()
+    bad = fits[fits["reason"].notna()].rename_axis("group").reset_index()
+    not_fitted = pd.DataFrame(
+        {
+            "group": bad["group"].astype(str),
+            "customers": bad["customers"].astype(int),
+            "lost": bad["lost"].astype(int),
+            "why": bad["reason"].str.replace("churn.skip.sbg_", "", regex=False),
+        }
     )
     if ok.empty:
-        g, reason, values = skipped[0]
-        return Skipped("churn.contract_retention", reason, {**values, "g": g})
-    table = ok.reset_index()[["group", "customers", "lost", "alpha", "beta", "churn_rate",
-                              "boundary"]].copy()  # fmt: skip
+        return Skipped("churn.contract_retention", "churn.skip.sbg_none_fitted",
+                       {"need": MIN_SBG_CUSTOMERS})  # fmt: skip
+    table = ok.rename_axis("group").reset_index()[
+        ["group", "customers", "lost", "alpha", "beta", "churn_rate", "boundary"]
+    ]
     curves = out.curves[out.curves["group"].isin(ok.index)]
     for m in PROJECT_MONTHS:
         at = curves[curves["period"] == m].set_index("group")
         table[f"km_{m}m"] = table["group"].map(at["km_survival"])
         table[f"sbg_{m}m"] = table["group"].map(at["sbg_survival"])
     table["group"] = table["group"].astype(str)
-    return ContractRetention(table, curves.reset_index(drop=True), skipped)
+    return ContractRetention(table, curves.reset_index(drop=True), not_fitted, by)
