@@ -107,3 +107,21 @@ def small_warehouse(small_sample, tmp_path_factory):
     wh = open_warehouse(out / "warehouse.duckdb")
     yield wh
     wh.con.disconnect()
+
+
+@pytest.fixture(scope="session")
+def cdnow_transactions():
+    """The CDNOW 2,357-customer cohort from the ``lifetimes`` package, as an ibis table."""
+    import importlib.util
+
+    import ibis
+    import pandas as pd
+
+    spec = importlib.util.find_spec("lifetimes")
+    if spec is None:
+        pytest.skip("lifetimes (its CDNOW file) not installed")
+    f = Path(spec.origin).parent / "datasets" / "CDNOW_sample.txt"
+    raw = pd.read_csv(f, sep=r"\s+", header=None, names=["customer_id", "x", "d", "q", "amount"],
+                      dtype={"customer_id": str, "d": str})  # fmt: skip
+    raw["order_date"] = pd.to_datetime(raw["d"], format="%Y%m%d").dt.date
+    return ibis.memtable(raw[["customer_id", "order_date", "amount"]])

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
-import ibis
 import pandas as pd
 import pytest
 
@@ -16,18 +14,8 @@ pytestmark = pytest.mark.skipif(spec is None, reason="lifetimes (its CDNOW file)
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    f = Path(spec.origin).parent / "datasets" / "CDNOW_sample.txt"
-    raw = pd.read_csv(
-        f,
-        sep=r"\s+",
-        header=None,
-        names=["customer_id", "x", "d", "q", "amount"],
-        dtype={"customer_id": str, "d": str},
-    )
-    raw["order_date"] = pd.to_datetime(raw["d"], format="%Y%m%d").dt.date
-    tx = ibis.memtable(raw[["customer_id", "order_date", "amount"]])
-    return compute_rfm_summary(tx, as_of="1997-09-30")
+def cdnow(cdnow_transactions):
+    return compute_rfm_summary(cdnow_transactions, as_of="1997-09-30")
 
 
 def test_summary_counts(cdnow):

@@ -8,7 +8,6 @@ Pareto/NBD and BG/NBD customers, and Monte Carlo draws from the exact posterior.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import ibis
 import matplotlib
@@ -43,17 +42,8 @@ RFM = {"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"}
 
 
 @pytest.fixture(scope="module")
-def transactions():
-    f = Path(spec.origin).parent / "datasets" / "CDNOW_sample.txt"
-    raw = pd.read_csv(
-        f,
-        sep=r"\s+",
-        header=None,
-        names=["customer_id", "x", "d", "q", "amount"],
-        dtype={"customer_id": str, "d": str},
-    )
-    raw["order_date"] = pd.to_datetime(raw["d"], format="%Y%m%d").dt.date
-    return ibis.memtable(raw[["customer_id", "order_date", "amount"]])
+def transactions(cdnow_transactions):
+    return cdnow_transactions
 
 
 @pytest.fixture(scope="module")

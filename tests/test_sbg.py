@@ -14,7 +14,7 @@ from analysis.survival.cohorts import (
     SKIP_NO_LOSS,
     SKIP_NOT_IDENTIFIED,
     SKIP_TOO_FEW,
-    contract_cohorts,
+    compute_contract_cohorts,
     fit_sbg_cohorts,
 )
 from analysis.survival.sbg import ShiftedBetaGeoModel
@@ -259,7 +259,7 @@ def test_cohorts_invalid_input_rejected(change, kw, match):
 
 def test_contract_cohorts_on_small_sample(small_warehouse, small_sample):
     as_of = small_warehouse.period.end
-    out = contract_cohorts(small_warehouse["subscriptions"], as_of=as_of)
+    out = compute_contract_cohorts(small_warehouse["subscriptions"], as_of=as_of)
     f = out.fits
     assert set(f.index) == {"基础版", "专业版", "企业版"}
     assert f["reason"].isna().all() and f["converged"].all()
@@ -271,7 +271,7 @@ def test_contract_cohorts_on_small_sample(small_warehouse, small_sample):
     assert gaps.max() < 0.05
     # a pandas frame of the same source gives the same fits
     subs = pd.read_csv(small_sample / "subscriptions.csv", dtype={"customer_id": str})
-    again = contract_cohorts(subs, as_of=as_of)
+    again = compute_contract_cohorts(subs, as_of=as_of)
     pd.testing.assert_frame_equal(again.fits, f, check_exact=False)
 
 

@@ -120,29 +120,46 @@ class BetaGeoModel(BaseEstimator):
         """Fit on columns ``frequency``, ``recency``, ``T``; returns ``self``.
 
         Identical rows are grouped and weighted by their count (times ``weights_col``),
-        so the fit costs the number of distinct rows, not customers.
+        so the fit costs the number of distinct rows, not customers. Every start of
+        :meth:`_starts` runs and the best optimum wins: the likelihood can have two
+        basins (dropout chances spread thinly, or split between "never" and "almost
+        surely"), and one start stopped in the worse one for MBG/NBD on the sample.
         """
         x, tx, T = _arrays(df)
         w = row_weights(df, self.weights_col)
         if len(x) < 2 or (x > 0).sum() < 1:
-            raise ValueError("BG/NBD needs at least two customers and one repeat purchase")
+            raise ValueError(f"{self._label} needs at least two customers and one repeat purchase")
         if self._aggregate:
             (x, tx, T), w = group_rows([x, tx, T], w)
         total = w.sum()
+        nll = self._objective(x, tx, T, w, total)
+        scale = max(float(np.average(T, weights=w)), 1e-3)
+        names = ["r", "alpha", "a", "b"]
+        res = min(
+            (minimize_logparams(nll, [start], names=names) for start in self._starts(scale)),
+            key=lambda o: o.fun,
+        )
+        r, alpha, a, b = np.exp(res.x)
+        self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
+        self.loglik_ = float(-res.fun * total)
+        self.n_rows_ = int(len(x))
+        return self
+
+    _label = "BG/NBD"
+
+    def _objective(self, x, tx, T, w, total):
+        """``theta -> (mean negative log-likelihood, gradient)`` on log-parameters."""
         d = _Rows(x, tx, T, w)
 
         def nll(theta):
             ll, g = _loglik(np.exp(theta), d, grad=True)
             return -ll / total, -g * np.exp(theta) / total
 
-        scale = max(float(np.average(T, weights=w)), 1e-3)
-        starts = [[0.0, np.log(scale), 0.0, 0.0], [np.log(0.3), np.log(scale / 8), -0.2, 1.0]]
-        res = minimize_logparams(nll, starts, names=["r", "alpha", "a", "b"])
-        r, alpha, a, b = np.exp(res.x)
-        self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
-        self.loglik_ = float(-res.fun * total)
-        self.n_rows_ = int(len(x))
-        return self
+        return nll
+
+    @staticmethod
+    def _starts(scale: float) -> list[list[float]]:
+        return [[0.0, np.log(scale), 0.0, 0.0], [np.log(0.5), np.log(scale / 4), -4.0, -3.0]]
 
     def predict_p_alive(self, df: pd.DataFrame) -> np.ndarray:
         """Probability that each customer has not dropped out as of ``T``."""

@@ -14,7 +14,6 @@ import pandas as pd
 from scipy import special
 from sklearn.utils.validation import check_is_fitted
 
-from analysis.clv._fitting import group_rows, minimize_logparams, row_weights
 from analysis.clv.bgnbd import BetaGeoModel, _arrays
 
 __all__ = ["ModifiedBetaGeoModel"]
@@ -47,15 +46,9 @@ class ModifiedBetaGeoModel(BetaGeoModel):
     True
     """
 
-    def fit(self, df: pd.DataFrame) -> ModifiedBetaGeoModel:
-        """Fit on columns ``frequency``, ``recency``, ``T``; returns ``self``."""
-        x, tx, T = _arrays(df)
-        w = row_weights(df, self.weights_col)
-        if len(x) < 2 or (x > 0).sum() < 1:
-            raise ValueError("MBG/NBD needs at least two customers and one repeat purchase")
-        (x, tx, T), w = group_rows([x, tx, T], w)
-        total = w.sum()
+    _label = "MBG/NBD"
 
+    def _objective(self, x, tx, T, w, total):
         def value(theta):
             return -_loglik(np.exp(theta), x, tx, T, w) / total
 
@@ -68,17 +61,7 @@ class ModifiedBetaGeoModel(BetaGeoModel):
                 g[i] = (value(theta + e) - value(theta - e)) / 2e-6
             return f, g
 
-        scale = max(float(np.average(T, weights=w)), 1e-3)
-        # The likelihood has two basins: dropout chances spread thinly around a small
-        # mean, or split between "never" and "almost surely" (a << 1, b << 1). Each
-        # start runs; the best wins (one start stopped in the worse basin on the sample).
-        starts = [[0.0, np.log(scale), 0.0, 0.0], [np.log(0.5), np.log(scale / 4), -4.0, -3.0]]
-        res = min((minimize_logparams(nll, [s]) for s in starts), key=lambda o: o.fun)
-        r, alpha, a, b = np.exp(res.x)
-        self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
-        self.loglik_ = float(-res.fun * total)
-        self.n_rows_ = int(len(x))
-        return self
+        return nll
 
     def predict_p_alive(self, df: pd.DataFrame) -> np.ndarray:
         """``1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))``, one-time buyers included."""

@@ -39,8 +39,8 @@ def _finish(ax: Axes, title, xlabel, ylabel, labels) -> Axes:
 
 def plot_tracking(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
@@ -98,8 +98,8 @@ def plot_tracking(
 
 def plot_conditional_expected(
     table: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,

@@ -11,8 +11,8 @@ __all__ = ["plot_sbg_vs_km"]
 
 def plot_sbg_vs_km(
     table: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,

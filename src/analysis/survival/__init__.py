@@ -15,7 +15,7 @@ from analysis.survival.backtest import (
     score_calibration,
     score_top_k,
 )
-from analysis.survival.cohorts import SbgCohorts, contract_cohorts, fit_sbg_cohorts
+from analysis.survival.cohorts import SbgCohorts, compute_contract_cohorts, fit_sbg_cohorts
 from analysis.survival.covariates import build_covariates, describe_covariate
 from analysis.survival.cox import CoxModel
 from analysis.survival.data import (
@@ -42,7 +42,7 @@ from analysis.survival.warning import build_at_risk_list, compute_reasons, descr
 __all__ = [
     "SbgCohorts",
     "ShiftedBetaGeoModel",
-    "contract_cohorts",
+    "compute_contract_cohorts",
     "fit_sbg_cohorts",
     "BacktestResult",
     "CoxModel",

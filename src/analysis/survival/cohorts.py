@@ -28,7 +28,7 @@ from analysis.schema import END_DATE, START_DATE
 from analysis.survival.data import compute_contract_survival
 from analysis.survival.sbg import ShiftedBetaGeoModel
 
-__all__ = ["SbgCohorts", "contract_cohorts", "fit_sbg_cohorts"]
+__all__ = ["SbgCohorts", "compute_contract_cohorts", "fit_sbg_cohorts"]
 
 PERIOD_DAYS = 30.4375  # a month on average (365.25 / 12)
 MIN_CUSTOMERS = 20
@@ -245,7 +245,7 @@ def fit_sbg_cohorts(
     return SbgCohorts(fits=fits_df, curves=curves_df, models=models, period_days=period_days)
 
 
-def contract_cohorts(
+def compute_contract_cohorts(
     subscriptions,
     *,
     as_of,
@@ -281,7 +281,7 @@ def contract_cohorts(
     ...     "start_date": ["2024-01-01"] * 40,
     ...     "end_date": ["2024-02-15", "2024-03-20", None, "2024-06-10"] * 10,
     ...     "plan": ["basic"] * 40})
-    >>> out = contract_cohorts(subs, as_of="2024-12-31")
+    >>> out = compute_contract_cohorts(subs, as_of="2024-12-31")
     >>> out.fits[["customers", "lost", "reason"]].values.tolist()
     [[40, 30, None]]
     """
