@@ -22,11 +22,10 @@ import pandas as pd
 __all__ = ["KINDS", "Table", "format_frame", "format_value", "render_table"]
 
 KINDS = ("text", "count", "count_change", "money", "pct", "pct_change", "pvalue", "float1",
-         "float2", "float3", "float4", "ratio", "days", "date", "score")  # fmt: skip
+         "float2", "float3", "ratio", "days", "date", "score")  # fmt: skip
 MISSING = "–"
 _NON_NUMERIC = ("text", "date")
-_DECIMALS = {"count": 0, "days": 0, "score": 1, "float1": 1, "float2": 2, "float3": 3,
-             "float4": 4, "ratio": 2}  # fmt: skip
+_DECIMALS = {"count": 0, "days": 0, "score": 1, "float1": 1, "float2": 2, "float3": 3, "ratio": 2}
 # Enough digits for any float64 (up to 309 integer digits) so quantize never overflows.
 _CTX = Context(prec=400, rounding=ROUND_HALF_UP)
 _WRAP_OVER = 40  # text longer than this wraps instead of widening the table

@@ -46,7 +46,7 @@ COLUMN_KINDS = {
     "p_alive": "pct", "expected_purchases": "float1", "expected_spend": "money",
     "expected_clv": "money", "rank": "count", "value_at_risk": "money", "churn_prob": "pct",
     "expected_value": "money", "k": "count", "churned_in_top_k": "count", "precision": "pct",
-    "recall": "pct", "lift": "ratio", "weighted_mae": "float3", "holdout_log_loss": "float4",
+    "recall": "pct", "lift": "ratio", "weighted_mae": "float3", "holdout_log_loss": "float3",
     "predicted_total": "float1", "actual_total": "float1", "tau": "pct", "declared": "count",
     "returned": "count", "return_rate": "pct", "lost": "count", "alpha": "float3",
     "beta": "float3", "churn_rate": "pct", "km_12m": "pct", "sbg_12m": "pct", "km_24m": "pct",
