@@ -95,8 +95,8 @@ def choose_alive_threshold(
     --------
     >>> tau, tab = choose_alive_threshold(np.array([.02, .08, .3, .6]),
     ...                                   np.array([False, False, True, True]))
-    >>> tau
-    0.25
+    >>> tau  # 0.4 would count the 0.3 customer, who came back: a third of those counted
+    0.3
     """
     p = np.asarray(p_alive_then, float)
     b = np.asarray(bought_after, bool)
