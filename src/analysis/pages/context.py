@@ -48,10 +48,9 @@ class RunSettings:
         YAML playbook; "" uses the bundled one.
     horizon_days : int
         Churn horizon and backtest look-back.
-    churn_gap_quantile : float
-        Non-contract churn: silence longer than this purchase-gap quantile.
     churn_threshold_days : float
-        Non-contract silence threshold in days (0: from the gaps).
+        Non-contract churn as a silence of this many days; 0: churned once the purchase
+        model's P(alive) falls below a threshold chosen by backtest (docs/churn.md).
     clv_months : int
         CLV horizon.
     top_n : int
@@ -70,7 +69,6 @@ class RunSettings:
     n_clusters: int = 0
     playbook_path: str = ""
     horizon_days: int = 90
-    churn_gap_quantile: float = 0.9
     churn_threshold_days: float = 0.0
     clv_months: int = 12
     top_n: int = 200

@@ -97,7 +97,6 @@ def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFram
         ctx.warehouse,
         as_of=as_of,
         threshold_days=_UNUSED_THRESHOLD if threshold is None else threshold,
-        quantile=ctx.settings.churn_gap_quantile,
     )
     return data
 

@@ -468,6 +468,10 @@ class NonContractModel(Section):
         if len(self.errors):
             yield Text("churn.noncontract_model.choice", {**self.facts, "m": _model(self.best)})
             yield _Table(self.errors.reset_index(), labels={"model": "churn.model."})
+            losses = self.errors["holdout_log_loss"].astype(float).sort_values()
+            if len(losses) > 1 and (losses.iloc[1] - losses.iloc[0]) / losses.iloc[0] < 0.01:
+                gap = (losses.iloc[1] - losses.iloc[0]) / losses.iloc[0]
+                yield Note("churn.noncontract_model.close", {"d": gap}, {"d": "pct"})
             yield Chart(self._draw_holdout)
         else:
             yield Note("churn.noncontract_model.no_holdout", {"m": _model(self.best)})
