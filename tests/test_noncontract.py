@@ -87,13 +87,12 @@ def test_choose_alive_threshold_caps_the_return_rate():
 
 
 def test_choose_purchase_model_by_holdout_log_loss(cdnow_transactions):
-    from analysis.clv import ParetoNBDModel, calibration_and_holdout
+    from analysis.clv import ParetoNBDModel, calibration_and_holdout, calibration_rfm
 
     cal = calibration_and_holdout(
         cdnow_transactions, calibration_end="1997-09-30", observation_end="1998-06-30"
     )
-    rfm = cal.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency",
-                              "T_cal": "T"})  # fmt: skip
+    rfm = calibration_rfm(cal)
     models = {"bgnbd": BetaGeoModel().fit(rfm), "pareto_nbd": ParetoNBDModel().fit(rfm)}
     best, table, errors = choose_purchase_model(models, cal)
     assert best == errors["holdout_log_loss"].idxmin()

@@ -20,6 +20,7 @@ from analysis.schema import AMOUNT, CUSTOMER_ID, ORDER_DATE
 
 __all__ = [
     "calibration_and_holdout",
+    "calibration_rfm",
     "compare_holdout",
     "compute_daily_repeat_purchases",
     "compute_tracking",
@@ -73,7 +74,8 @@ def calibration_and_holdout(
     pandas.DataFrame
         Indexed by ``customer_id``: ``frequency_cal``, ``recency_cal``, ``T_cal``,
         ``monetary_value_cal``, ``first_purchase``, ``frequency_holdout`` (purchase days
-        in the holdout window), ``duration_holdout`` (its length in units).
+        in the holdout window), ``first_holdout_purchase`` (its first purchase day, NaT
+        without one), ``duration_holdout`` (the window's length in units).
 
     Examples
     --------
@@ -106,11 +108,25 @@ def calibration_and_holdout(
     days = _purchase_days(
         transactions, customer_id_col, date_col, amount_col, cal_end.date(), obs_end.date()
     )
-    counts = days.group_by(days.cid).aggregate(n=days.count()).execute()
-    holdout = pd.Series(counts["n"].to_numpy(), index=counts["cid"].astype(str))
-    out["frequency_holdout"] = holdout.reindex(out.index).fillna(0).astype(int).to_numpy()
+    counts = days.group_by(days.cid).aggregate(n=days.count(), first=days.day.min()).execute()
+    counts.index = counts["cid"].astype(str)
+    out["frequency_holdout"] = counts["n"].reindex(out.index).fillna(0).astype(int).to_numpy()
+    first = pd.to_datetime(counts["first"]).reindex(out.index)
+    out["first_holdout_purchase"] = first.to_numpy()
     out["duration_holdout"] = (obs_end - cal_end).days / unit_days
     return out
+
+
+def calibration_rfm(cal_holdout: pd.DataFrame) -> pd.DataFrame:
+    """The calibration columns under the names the purchase models read.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"frequency_cal": [1.0], "recency_cal": [2.0], "T_cal": [3.0]})
+    >>> list(calibration_rfm(ch).columns)
+    ['frequency', 'recency', 'T']
+    """
+    return cal_holdout.rename(columns=_RFM)[list(_RFM.values())]
 
 
 def compare_holdout(
@@ -157,7 +173,7 @@ def compare_holdout(
         raise ValueError(f"model names {sorted(clash)} clash with the table's columns")
     if max_bucket < 1:
         raise ValueError("max_bucket must be at least 1")
-    df = cal_holdout.rename(columns=_RFM)
+    df = calibration_rfm(cal_holdout)
     t = cal_holdout["duration_holdout"].to_numpy(float)
     freq = np.minimum(cal_holdout["frequency_cal"].to_numpy(float), max_bucket).astype(int)
     labels = [str(i) for i in range(max_bucket)] + [f"{max_bucket}+"]

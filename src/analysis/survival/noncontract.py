@@ -20,6 +20,10 @@ import pandas as pd
 
 __all__ = [
     "MAX_RETURN_RATE",
+    "fit_purchase_models",
+    "silence_left",
+    "not_yet_churned",
+    "backtest_churn",
     "TAU_CANDIDATES",
     "silence_until_churn",
     "choose_alive_threshold",
@@ -65,6 +69,74 @@ def silence_until_churn(
         lo = np.where(below, lo, mid)
     out = np.where(below_now, 0.0, hi)
     return np.where(below_max | below_now, out, np.inf)
+
+
+def fit_purchase_models(rfm: pd.DataFrame, codes=None) -> dict:
+    """Fit each purchase model of :data:`analysis.clv.PURCHASE_MODELS` that the data allow.
+
+    A model that cannot be fitted (too little data) is left out; the others compete.
+    """
+    from analysis.clv import PURCHASE_MODELS
+
+    out = {}
+    for code in codes or PURCHASE_MODELS:
+        try:
+            out[code] = PURCHASE_MODELS[code]().fit(rfm)
+        except ValueError:
+            continue
+    return out
+
+
+def _silent(rfm: pd.DataFrame) -> np.ndarray:
+    return (rfm["T"] - rfm["recency"]).to_numpy(float)
+
+
+def not_yet_churned(
+    model, rfm: pd.DataFrame, *, tau: float, threshold_days: float | None = None
+) -> pd.DataFrame:
+    """The rows of ``rfm`` not counted as churned: P(alive) at least ``tau``, or, with a
+    fixed rule, silent for no more than ``threshold_days`` (rfm in weeks)."""
+    if threshold_days is not None:
+        return rfm[_silent(rfm) * 7 <= threshold_days]
+    return rfm[model.predict_p_alive(rfm) >= tau]
+
+
+def silence_left(
+    model, rfm: pd.DataFrame, *, tau: float, horizon: float, threshold_days: float | None = None
+) -> np.ndarray:
+    """Weeks of further silence until each customer counts as churned (inf: beyond
+    ``horizon``): P(alive) falling below ``tau`` (:func:`silence_until_churn`), or the
+    fixed rule of ``threshold_days`` without a purchase."""
+    if threshold_days is not None:
+        left = np.maximum(threshold_days / 7 - _silent(rfm), 0.0)
+        return np.where(left <= horizon, left, np.inf)
+    return silence_until_churn(model, rfm, tau, max_units=horizon)
+
+
+def backtest_churn(
+    model, cal_holdout: pd.DataFrame, *, tau: float, horizon: float,
+    threshold_days: float | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The list as of the calibration end against who was counted as churned since.
+
+    For each customer not yet churned then (``model`` fitted on the calibration window
+    of :func:`analysis.clv.calibration_and_holdout`): ``churn_prob`` as
+    :func:`churn_within` gave it, and ``churned`` = 1 when they bought nothing until
+    they came to count as churned within ``horizon``.
+    """
+    from analysis.clv import calibration_rfm
+
+    rfm = calibration_rfm(cal_holdout)
+    alive = not_yet_churned(model, rfm, tau=tau, threshold_days=threshold_days)
+    left = silence_left(model, alive, tau=tau, horizon=horizon, threshold_days=threshold_days)
+    prob = churn_within(model, alive, silence_left=left)["churn_prob"].to_numpy()
+    end = pd.to_datetime(cal_holdout["first_purchase"]) + pd.to_timedelta(
+        cal_holdout["T_cal"] * 7, unit="D"
+    )
+    waited = (cal_holdout["first_holdout_purchase"] - end).dt.days.reindex(alive.index)
+    came_back = waited.to_numpy(float) <= left * 7  # NaN (never came back) is False
+    churned = np.isfinite(left) & ~came_back
+    return pd.DataFrame({"churn_prob": prob, "churned": churned.astype(int)}, index=alive.index)
 
 
 def choose_alive_threshold(
@@ -168,12 +240,10 @@ def choose_purchase_model(
         Per ``model``: ``holdout_log_loss``, ``weighted_mae``, ``predicted_total``,
         ``actual_total``.
     """
-    from analysis.clv import compare_holdout
+    from analysis.clv import calibration_rfm, compare_holdout
 
     table, errors = compare_holdout(models, cal_holdout, max_bucket=max_bucket)
-    rfm = cal_holdout.rename(
-        columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"}
-    )
+    rfm = calibration_rfm(cal_holdout)
     bought = cal_holdout["frequency_holdout"].to_numpy() > 0
     t = cal_holdout["duration_holdout"].to_numpy(float)
     loss = {}

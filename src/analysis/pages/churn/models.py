@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.pages.base import Chart, Heading, Note, Section, Skipped, Text
@@ -265,89 +264,16 @@ class NonContractFit:
     backtest: pd.DataFrame | None = None
 
 
-#: Purchase models compared on the holdout (all four-parameter, so equal footing).
-PURCHASE_MODELS = ("bgnbd", "mbgnbd", "pareto_nbd")
 #: P(alive) threshold when no backtest is possible (no purchases one horizon ago).
 DEFAULT_TAU = 0.3
 
 
-def _purchase_model(code: str):
-    from analysis.clv import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
-
-    return {"bgnbd": BetaGeoModel, "mbgnbd": ModifiedBetaGeoModel,
-            "pareto_nbd": ParetoNBDModel}[code]()  # fmt: skip
-
-
-def _fit_all(rfm: pd.DataFrame) -> dict:
-    out = {}
-    for code in PURCHASE_MODELS:
-        try:
-            out[code] = _purchase_model(code).fit(rfm)
-        except ValueError:  # too little data for this model: the others compete
-            continue
-    return out
-
-
-#: calibration_and_holdout's column names as the purchase models read them.
-_CAL = {"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T"}
-
-
-def _first_purchase_after(ctx: RunContext, start) -> pd.Series:
-    """Each customer's first purchase day after ``start`` (up to the period end)."""
-    import ibis
-
-    from analysis.schema import AMOUNT, CUSTOMER_ID, ORDER_DATE
-
-    t = ctx.warehouse["transactions"]
-    t = t.filter(
-        (t[ORDER_DATE] > ibis.date(pd.Timestamp(start).date()))
-        & (t[ORDER_DATE] <= ibis.date(ctx.as_of.date()))
-        & (t[AMOUNT] >= 0)
-        & t[CUSTOMER_ID].notnull()
-    )
-    df = t.group_by(cid=t[CUSTOMER_ID].cast("string")).aggregate(first=t[ORDER_DATE].min())
-    df = df.execute()
-    return pd.Series(pd.to_datetime(df["first"]).to_numpy(), index=df["cid"].astype(str))
-
-
-def _silence_left(model, rfm, tau, threshold, horizon) -> np.ndarray:
-    """Units of further silence until each customer counts as churned (inf: not within
-    ``horizon``): the set silence rule, or P(alive) falling below ``tau``."""
-    from analysis.survival.noncontract import silence_until_churn
-
-    if threshold is not None:
-        left = np.maximum(threshold / 7 - (rfm["T"] - rfm["recency"]).to_numpy(), 0.0)
-        return np.where(left <= horizon, left, np.inf)
-    return silence_until_churn(model, rfm, tau, max_units=horizon)
-
-
-def _not_churned(model, rfm, tau, threshold) -> pd.DataFrame:
-    if threshold is not None:
-        return rfm[(rfm["T"] - rfm["recency"]).to_numpy() * 7 <= threshold]
-    return rfm[model.predict_p_alive(rfm) >= tau]
-
-
-def _backtest(model, rfm_then, tau, threshold, horizon, first_after, then) -> pd.DataFrame:
-    """The list one horizon ago against who was counted as churned since."""
-    from analysis.survival.noncontract import churn_within
-
-    alive = _not_churned(model, rfm_then, tau, threshold)
-    left = _silence_left(model, alive, tau, threshold, horizon)
-    cw = churn_within(model, alive, silence_left=left)
-    due = left * 7  # days of silence until counted as churned
-    back = (first_after.reindex(alive.index) - then).dt.days.to_numpy(float)
-    returned_first = back <= np.nan_to_num(due, posinf=np.inf)
-    churned = np.isfinite(due) & ~returned_first
-    return pd.DataFrame(
-        {"churn_prob": cw["churn_prob"].to_numpy(), "churned": churned.astype(int)},
-        index=alive.index,
-    )
-
-
 def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
     from analysis.clv import (
+        PURCHASE_MODELS,
         GammaGammaModel,
         calibration_and_holdout,
+        calibration_rfm,
         compute_clv,
         compute_daily_repeat_purchases,
         compute_rfm_summary,
@@ -355,9 +281,13 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
     )
     from analysis.survival import compute_silence_reasons
     from analysis.survival.noncontract import (
+        backtest_churn,
         choose_alive_threshold,
         choose_purchase_model,
         churn_within,
+        fit_purchase_models,
+        not_yet_churned,
+        silence_left,
     )
 
     def fit() -> NonContractFit | Skipped:
@@ -383,7 +313,7 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         cal = calibration_and_holdout(
             tx, calibration_end=then, observation_end=ctx.as_of, customers=rfm.index
         )
-        rfm_then = cal.rename(columns=_CAL)[["frequency", "recency", "T"]]
+        rfm_then = calibration_rfm(cal)
         errors = pd.DataFrame(columns=["holdout_log_loss", "weighted_mae", "predicted_total",
                                        "actual_total"])  # fmt: skip
         buckets, tracking = pd.DataFrame(), pd.DataFrame()
@@ -391,7 +321,7 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         if threshold is not None:
             tau_source = "set"
         scored = None
-        fitted_then = _fit_all(rfm_then) if (rfm_then["frequency"] > 0).sum() >= 1 else {}
+        fitted_then = fit_purchase_models(rfm_then) if (rfm_then["frequency"] > 0).any() else {}
         if fitted_then:
             best, buckets, errors = choose_purchase_model(fitted_then, cal)
             daily = compute_daily_repeat_purchases(tx, observation_end=ctx.as_of,
@@ -403,11 +333,11 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
                     fitted_then[best].predict_p_alive(rfm_then), bought
                 )
                 tau_source = "backtest"
-            first = _first_purchase_after(ctx, then)
-            scored = _backtest(fitted_then[best], rfm_then, tau, threshold, h_units, first, then)
-            model = _purchase_model(best).fit(rfm)
+            scored = backtest_churn(fitted_then[best], cal, tau=tau, horizon=h_units,
+                                    threshold_days=threshold)  # fmt: skip
+            model = PURCHASE_MODELS[best]().fit(rfm)
         else:  # no purchase history one horizon ago: the best fit today
-            fitted = _fit_all(rfm)
+            fitted = fit_purchase_models(rfm)
             best = max(fitted, key=lambda k: fitted[k].loglik_)
             model = fitted[best]
         gg = GammaGammaModel().fit(rfm)
@@ -415,8 +345,8 @@ def _noncontract(ctx: RunContext) -> NonContractFit | Skipped:
         value = clv["expected_clv"] / clv["p_alive"].clip(lower=1e-9)
         pair = rfm.loc[rfm["frequency"] > 0, ["frequency", "monetary_value"]]
         corr = float(pair.corr().iloc[0, 1])
-        alive = _not_churned(model, rfm, tau, threshold)
-        left = _silence_left(model, alive, tau, threshold, h_units)
+        alive = not_yet_churned(model, rfm, tau=tau, threshold_days=threshold)
+        left = silence_left(model, alive, tau=tau, horizon=h_units, threshold_days=threshold)
         churn = churn_within(model, alive, silence_left=left)[["churn_prob"]]
         reasons = compute_silence_reasons(rfm)
         return NonContractFit(
