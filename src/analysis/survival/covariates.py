@@ -9,7 +9,10 @@ from analysis.i18n import LANGS, has, t
 
 __all__ = [
     "build_covariates",
+    "describe_column",
     "describe_covariate",
+    "describe_level",
+    "is_category_level",
     "DEFAULT_CATEGORICAL",
     "DEFAULT_NUMERIC",
     "OTHER_LEVEL",
@@ -181,9 +184,7 @@ def describe_covariate(name: str, lang: str = "zh") -> str:
             return t("covariate.median", lang, name=_raw_name(base, lang))
         if base in _NUMERIC_WORDS:  # a continuous covariate's value, as entered
             return t("covariate.value", lang, name=_raw_name(base, lang), v=level)
-        if level == OTHER_LEVEL:
-            level = t("covariate.level.other", lang)
-        return f"{_name(base, lang)}: {level}"
+        return f"{_name(base, lang)}: {describe_level(base, level, lang)}"
     if name.startswith("strata:"):
         return name
     return _name(name, lang)
@@ -191,6 +192,35 @@ def describe_covariate(name: str, lang: str = "zh") -> str:
 
 # Continuous covariates whose reason codes carry a value (``monthly_fee=199``).
 _NUMERIC_WORDS = ("monthly_fee", "first_amount", "latest_nps")
+
+
+def describe_level(column: str, level: str, lang: str = "zh") -> str:
+    """A level of a categorical covariate in words (the pooled rare levels: "other").
+
+    Examples
+    --------
+    >>> describe_level("region", "西南", "en"), describe_level("plan", "(other)", "en")
+    ('西南', 'other')
+    """
+    return t("covariate.level.other", lang) if level == OTHER_LEVEL else level
+
+
+def is_category_level(column: str, level: str) -> bool:
+    """Whether ``column=level`` names a category, not a flag's value or a number.
+
+    Examples
+    --------
+    >>> is_category_level("region", "西南"), is_category_level("detractor", "1")
+    (True, False)
+    """
+    return not (
+        has(f"covariate.level.{column}.{level}") or level == "median" or column in _NUMERIC_WORDS
+    )
+
+
+def describe_column(column: str, lang: str = "zh") -> str:
+    """A covariate's name in words (the column itself without a catalogue entry)."""
+    return _name(column, lang)
 
 
 def _raw_name(column: str, lang: str) -> str:

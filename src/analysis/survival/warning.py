@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.i18n import t
-from analysis.survival.covariates import describe_covariate
+from analysis.survival.covariates import (
+    describe_column,
+    describe_covariate,
+    describe_level,
+    is_category_level,
+)
 from analysis.survival.effects import compute_reason_codes
 
 __all__ = ["compute_reasons", "describe_reason", "build_at_risk_list"]
@@ -40,38 +45,15 @@ def describe_reason(
     if name == "one_purchase_days":
         return t("reason.one_purchase", lang, d=value)
     vs_name, _, vs_value = vs.partition("=")
-    if vs_name == name and not _is_value(name, value) and not _is_value(name, vs_value):
-        level = levels or _level
-        return t("reason.contrast_level", lang, name=_column(name, lang),
+    if vs_name == name and is_category_level(name, value) and is_category_level(name, vs_value):
+        level = levels or describe_level
+        return t("reason.contrast_level", lang, name=describe_column(name, lang),
                  level=level(name, value, lang), ref=level(name, vs_value, lang),
                  f=f"{factor:.2f}")  # fmt: skip
     words = words or describe_covariate
     return t(
         "reason.contrast", lang, who=words(code, lang), than=words(vs, lang), f=f"{factor:.2f}"
     )
-
-
-def _is_value(column: str, level: str) -> bool:
-    """Whether ``column=level`` is a flag's or a number's value, not a category."""
-    from analysis.i18n import has
-
-    return (
-        has(f"covariate.level.{column}.{level}")
-        or level == "median"
-        or column in ("monthly_fee", "first_amount", "latest_nps")
-    )
-
-
-def _level(column: str, level: str, lang: str) -> str:
-    from analysis.survival.covariates import OTHER_LEVEL
-
-    return t("covariate.level.other", lang) if level == OTHER_LEVEL else level
-
-
-def _column(column: str, lang: str) -> str:
-    from analysis.i18n import has
-
-    return t(f"covariate.{column}", lang) if has(f"covariate.{column}") else column
 
 
 def compute_reasons(

@@ -71,27 +71,31 @@ def _model(code: str) -> Word:
 
 def _covariate_words(code: str, lang: str) -> str:
     """A covariate code (``region=西南``, ``customer_type=individual``) in words."""
-    from analysis.i18n import has, t
-    from analysis.survival.covariates import SEP, describe_covariate
+    from analysis.i18n import t
+    from analysis.survival.covariates import (
+        SEP,
+        describe_column,
+        describe_covariate,
+        is_category_level,
+    )
 
     if code.startswith("strata:"):
         return t("churn.ph.stratum", lang, name=_covariate_words(code.split(":", 1)[1], lang))
     base, _, level = code.partition(SEP)
-    scheme = CLASS_SCHEMES.get(base)
-    if level and scheme and has(f"class.{scheme}.{level}"):
-        return f"{describe_covariate(base, lang)}: {t(f'class.{scheme}.{level}', lang)}"
+    if level and is_category_level(base, level):
+        return f"{describe_column(base, lang)}: {_level_words(base, level, lang)}"
     return describe_covariate(code, lang)
 
 
 def _level_words(column: str, level: str, lang: str) -> str:
     """A level of a categorical covariate as shown: class codes become class labels."""
     from analysis.i18n import has, t
-    from analysis.survival.covariates import OTHER_LEVEL
+    from analysis.survival.covariates import describe_level
 
     scheme = CLASS_SCHEMES.get(column)
     if scheme and has(f"class.{scheme}.{level}"):
         return t(f"class.{scheme}.{level}", lang)
-    return t("covariate.level.other", lang) if level == OTHER_LEVEL else level
+    return describe_level(column, level, lang)
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,6 @@ class _Table:
 
 def _group_words(column: str, values: pd.Series, lang: str) -> pd.Series:
     """Group values of a survival-curve column as shown: class codes become labels."""
-    from analysis.i18n import t
-
-    scheme = CLASS_SCHEMES.get(column)
-    if scheme is None:
+    if column not in CLASS_SCHEMES:
         return values
-    return values.map(lambda v: v if pd.isna(v) else t(f"class.{scheme}.{v}", lang))
+    return values.map(lambda v: v if pd.isna(v) else _level_words(column, v, lang))
