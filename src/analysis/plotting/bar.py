@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = ["plot_bar"]
 
 
@@ -45,10 +47,7 @@ def plot_bar(
     >>> len(ax.patches)
     2
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
+    ax = axes_or_new(ax)
     labels = [str(label) for label in series.index]
     values = pd.to_numeric(series, errors="raise").to_numpy()
     if horizontal:

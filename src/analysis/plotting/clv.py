@@ -12,17 +12,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = ["plot_conditional_expected", "plot_tracking"]
 
 _TRACKING_META = ("t", "date", "holdout")
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def _finish(ax: Axes, title, xlabel, ylabel, labels) -> Axes:
@@ -78,7 +72,7 @@ def plot_tracking(
     >>> [line.get_label() for line in ax.get_lines()[:2]]
     ['实际', 'BG/NBD']
     """
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     labels = dict(labels or {})
     series = ["actual"] + [c for c in df.columns if c not in (*_TRACKING_META, "actual")]
     t = df["t"].to_numpy(float)
@@ -134,7 +128,7 @@ def plot_conditional_expected(
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['0', '1', '2+']
     """
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     labels = dict(labels or {})
     x = np.arange(len(table))
     series = ["actual"] + [c for c in table.columns if c not in ("customers", "actual")]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+
+from analysis.plotting._axes import axes_or_new
 
 
 def plot_monthly_volume(
@@ -19,8 +20,7 @@ def plot_monthly_volume(
 
     A thin vertical line marks the period end when given.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3))
+    ax = axes_or_new(ax, (9, 3))
     x = pd.to_datetime(monthly["month"])
     ax.bar(x, monthly[value], width=20, color="#3b6ea5")
     if period_end is not None:
@@ -37,8 +37,7 @@ def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, title: str | No
     period (what :func:`analysis.pages.quality.ledger` holds); columns 2-5 are stacked as
     shares of rows in.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.6 * len(ledger) + 1))
+    ax = axes_or_new(ax, (9, 0.6 * len(ledger) + 1))
     parts = ledger.iloc[:, 1:5]
     shares = parts.div(ledger.iloc[:, 0].where(ledger.iloc[:, 0] > 0), axis=0).fillna(0)
     left = pd.Series(0.0, index=shares.index)

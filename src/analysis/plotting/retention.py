@@ -6,6 +6,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = ["plot_sbg_vs_km"]
 
 
@@ -47,10 +49,7 @@ def plot_sbg_vs_km(
     >>> len(ax.lines)
     2
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
+    ax = axes_or_new(ax)
     handles = []
     for name, g in table.groupby("group", sort=False):
         g = g.sort_values("period")

@@ -15,6 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = [
     "plot_pareto_curve",
     "plot_rfm_heatmap",
@@ -27,12 +29,6 @@ __all__ = [
 ]
 
 _BLUE, _ORANGE, _RED, _GREY = "#0072B2", "#E69F00", "#D55E00", "#999999"
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_pareto_curve(
@@ -55,7 +51,7 @@ def plot_pareto_curve(
     >>> len(plot_pareto_curve(c).lines) >= 1
     True
     """
-    ax = _axes(ax, (6, 4))
+    ax = axes_or_new(ax, (6, 4))
     x, y = curve["customer_share"].to_numpy(), curve["revenue_share"].to_numpy()
     ax.plot(x, y, color=_BLUE, linewidth=2)
     ax.plot([0, 1], [0, 1], color=_GREY, linestyle=":", linewidth=1)
@@ -96,7 +92,7 @@ def plot_rfm_heatmap(
     >>> len(plot_rfm_heatmap(g).texts)
     4
     """
-    ax = _axes(ax, (5.5, 4.5))
+    ax = axes_or_new(ax, (5.5, 4.5))
     v = grid.to_numpy(dtype=float)
     im = ax.imshow(v, cmap=cmap, aspect="auto")
     ax.set_xticks(range(v.shape[1]), [str(c) for c in grid.columns])
@@ -136,7 +132,7 @@ def plot_segment_sizes(
     ``profile`` is :func:`analysis.segmentation.profiles.profile_segments` output; the
     two column names are its (language-dependent) share headings.
     """
-    ax = _axes(ax, (7, 0.45 * len(profile) + 1.2))
+    ax = axes_or_new(ax, (7, 0.45 * len(profile) + 1.2))
     y = np.arange(len(profile))
     ax.barh(y - 0.2, profile[customers_col], height=0.4, color=_BLUE, label=customers_col)
     ax.barh(y + 0.2, profile[revenue_col], height=0.4, color=_ORANGE, label=revenue_col)
@@ -163,7 +159,7 @@ def plot_cluster_profiles(
     """
     features = list(features or profiles.columns)
     raw = profiles[features].astype(float)
-    ax = _axes(ax, (1.6 * len(features) + 3, 0.55 * len(raw) + 1.2))
+    ax = axes_or_new(ax, (1.6 * len(features) + 3, 0.55 * len(raw) + 1.2))
     z = np.log1p(raw.clip(lower=0))
     z = (z - z.min()) / (z.max() - z.min()).replace(0, 1)
     ax.imshow(z.to_numpy(), cmap="YlOrBr", aspect="auto", vmin=0, vmax=1)
@@ -188,7 +184,7 @@ def plot_k_selection(
     title: str | None = None,
 ) -> Axes:
     """Silhouette (left axis) and the elbow's inertia (right axis) per k."""
-    ax = _axes(ax, (6, 3.2))
+    ax = axes_or_new(ax, (6, 3.2))
     ax.plot(silhouette.index, silhouette.to_numpy(), marker="o", color=_BLUE, label=labels[1])
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1], color=_BLUE)
@@ -207,7 +203,7 @@ def plot_lifecycle_funnel(
     counts: pd.Series, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Centred horizontal bars, one per stage in the series' order, with counts."""
-    ax = _axes(ax, (7, 0.5 * len(counts) + 1))
+    ax = axes_or_new(ax, (7, 0.5 * len(counts) + 1))
     v = counts.to_numpy(dtype=float)
     y = np.arange(len(v))
     colors = [_BLUE] * len(v)
@@ -237,7 +233,7 @@ def plot_migration_matrix(
     matrix: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Row-normalised transition heatmap (share of each previous class), counts annotated."""
-    ax = _axes(ax, (0.7 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
+    ax = axes_or_new(ax, (0.7 * matrix.shape[1] + 3, 0.5 * matrix.shape[0] + 1.5))
     counts = matrix.to_numpy(dtype=float)
     share = counts / np.where(
         counts.sum(axis=1, keepdims=True) > 0, counts.sum(axis=1, keepdims=True), 1
@@ -278,7 +274,7 @@ def plot_migration_flows(
     Band widths are customer counts; bands in ``highlight`` (``(from, to)`` labels) are
     drawn red, the rest grey. Bands under ``min_share`` of all customers are omitted.
     """
-    ax = _axes(ax, (8, 6))
+    ax = axes_or_new(ax, (8, 6))
     m = matrix.astype(float)
     total = m.to_numpy().sum() or 1.0
     gap = 0.02 * total

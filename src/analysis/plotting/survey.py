@@ -6,15 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = ["plot_drivers", "plot_nps_trend", "plot_score_distribution", "plot_sentiment_by"]
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_nps_trend(
@@ -34,7 +28,7 @@ def plot_nps_trend(
     >>> [float(y) for y in plot_nps_trend(m).lines[0].get_ydata()]  # then the zero line
     [10.0, 5.0]
     """
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     x = np.arange(len(monthly))
     ax.fill_between(x, monthly["nps_low"], monthly["nps_high"], alpha=0.25, linewidth=0)
     ax.plot(x, monthly["nps"], marker="o", markersize=3)
@@ -51,7 +45,7 @@ def plot_score_distribution(
     scores: pd.Series, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Responses per score 0–10, coloured by NPS group."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     counts = pd.to_numeric(scores, errors="coerce").dropna().astype(int).value_counts()
     counts = counts.reindex(range(11), fill_value=0)
     colours = ["#D55E00"] * 7 + ["#999999"] * 2 + ["#009E73"] * 2
@@ -67,7 +61,7 @@ def plot_sentiment_by(
     table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Stacked shares of negative / neutral / positive per group (rows = groups)."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     cols = [c for c in ("negative", "neutral", "positive") if c in table.columns]
     left = np.zeros(len(table))
     colours = {"negative": "#D55E00", "neutral": "#999999", "positive": "#009E73"}
@@ -87,7 +81,7 @@ def plot_drivers(
     drivers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, top: int = 12
 ) -> Axes:
     """Effect of each theme on the score with its interval (``fit_drivers`` output)."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     d = drivers.head(top)
     y = np.arange(len(d))
     err = np.vstack([d["effect"] - d["effect_low"], d["effect_high"] - d["effect"]])

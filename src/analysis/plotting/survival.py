@@ -6,15 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.plotting._axes import axes_or_new
+
 __all__ = ["plot_km", "plot_forest", "plot_calibration"]
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_km(
@@ -39,7 +33,7 @@ def plot_km(
     >>> d = pd.DataFrame({"duration_days": [1, 2, 3, 4], "event": [1, 0, 1, 1]})
     >>> ax = plot_km(fit_km(d))
     """
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     for f in fits.values():
         f.plot_survival_function(ax=ax, ci_show=True)
     if at_risk and len(fits) <= 4:
@@ -71,7 +65,7 @@ def plot_forest(
     ratio_col: str = "hazard_ratio",
 ) -> Axes:
     """Hazard (or time) ratios with 95% intervals on a log scale; 1 = no effect."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     s = summary.sort_values(ratio_col)
     y = np.arange(len(s))
     ax.errorbar(
@@ -99,7 +93,7 @@ def plot_calibration(
     ylabel: str = "observed",
 ) -> Axes:
     """Predicted churn probability against the observed churn share per decile."""
-    ax = _ax(ax)
+    ax = axes_or_new(ax)
     ax.plot(calibration["predicted"], calibration["observed"], "o-")
     hi = float(max(calibration["predicted"].max(), calibration["observed"].max(), 0.01))
     ax.plot([0, hi], [0, hi], "--", color="0.5", linewidth=0.8)
