@@ -144,7 +144,9 @@ def compute_noncontract_survival(
     transactions : ibis.Table
     as_of : date-like
     threshold_days : float, optional
-        Default: :func:`choose_churn_threshold` with ``quantile``.
+        Default: :func:`choose_churn_threshold` with ``quantile``. ``inf``: no silence
+        rule, every customer censored (for a churn definition applied afterwards, such
+        as the purchase model's in :mod:`analysis.pages.churn`).
     exclude : pandas.Index, optional
         Customer ids to leave out (contract customers).
 
@@ -179,7 +181,10 @@ def compute_noncontract_survival(
     last = pd.to_datetime(df["last"])
     recency = (as_of - last).dt.days.astype(float)
     churned = recency > threshold_days
-    end = (last + pd.Timedelta(days=threshold_days)).where(churned)
+    if np.isinf(threshold_days):  # no silence rule: every row censored (a model decides)
+        end = pd.Series(pd.NaT, index=last.index, dtype="datetime64[ns]")
+    else:
+        end = (last + pd.Timedelta(days=threshold_days)).where(churned)
     stop = end.fillna(as_of)
     out = pd.DataFrame(
         {

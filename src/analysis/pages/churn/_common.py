@@ -53,8 +53,9 @@ COLUMN_KINDS = {
     "sbg_24m": "pct", "km_36m": "pct", "sbg_36m": "pct",
 }  # fmt: skip
 DURATION, EVENT = "duration_days", "event"
-# Survival data need a silence threshold even when only contract rows are kept.
-_UNUSED_THRESHOLD = 1.0
+#: Survival data without a silence rule: non-contract rows are censored until the purchase
+#: model's definition is applied (or dropped where only contract rows are wanted).
+NO_SILENCE_RULE = float("inf")
 
 
 def _skipped(result: Any) -> bool:

@@ -12,10 +12,10 @@ import pandas as pd
 
 from analysis.pages.base import Skipped
 from analysis.pages.churn._common import (
-    _UNUSED_THRESHOLD,
     CONTRACT,
     DURATION,
     EVENT,
+    NO_SILENCE_RULE,
     NONCONTRACT,
     _kind,
 )
@@ -56,7 +56,7 @@ class ChurnData:
 
     @property
     def threshold_arg(self) -> float:
-        return _UNUSED_THRESHOLD if self.threshold is None else self.threshold
+        return NO_SILENCE_RULE if self.threshold is None else self.threshold
 
 
 def contract_ids(ctx: RunContext) -> pd.Index:
@@ -87,8 +87,8 @@ def _has_rows(wh, as_of) -> bool:
 
 
 def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFrame | None:
-    # Without a set threshold the non-contract rows are placeholders (a one-day rule)
-    # that churn_data replaces by the purchase model's definition.
+    # Without a set threshold the non-contract rows are all censored; churn_data applies
+    # the purchase model's definition to them.
     from analysis.survival import compute_survival_data
 
     if not _has_rows(ctx.warehouse, as_of):
@@ -96,7 +96,7 @@ def _survival_at(ctx: RunContext, as_of, threshold: float | None) -> pd.DataFram
     data = compute_survival_data(
         ctx.warehouse,
         as_of=as_of,
-        threshold_days=_UNUSED_THRESHOLD if threshold is None else threshold,
+        threshold_days=NO_SILENCE_RULE if threshold is None else threshold,
     )
     return data
 
@@ -162,7 +162,7 @@ def _then(ctx: RunContext) -> tuple[pd.Timestamp, pd.DataFrame | None]:
         then = ctx.as_of - pd.Timedelta(days=ctx.settings.horizon_days)
         threshold = churn_data(ctx).threshold
         data = _survival_at(ctx, then, threshold)
-        if data is not None and threshold is None:  # non-contract rows were placeholders
+        if data is not None and threshold is None:  # only the contract rows are needed then
             data = data[data["contract"].astype(bool)]
         return then, data
 
