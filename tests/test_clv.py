@@ -37,13 +37,11 @@ def test_gamma_gamma_published(cdnow):
         assert g.params_[k] == pytest.approx(v, rel=0.02)
 
 
-def test_clv_and_churn_within(cdnow):
+def test_clv_and_no_purchase_probability(cdnow):
     bg, gg = BetaGeoModel().fit(cdnow), GammaGammaModel().fit(cdnow)
     out = compute_clv(cdnow, bg, gg, months=12)
     assert out["p_alive"].between(0, 1).all() and (out["expected_clv"] >= 0).all()
-    p = bg.predict_churn_within(
-        cdnow, horizon=13, threshold=20, recency_now=(cdnow["T"] - cdnow["recency"]).to_numpy()
-    )
+    p = bg.predict_p_no_purchase(cdnow, 13)
     assert ((p >= 0) & (p <= 1)).all()
 
 

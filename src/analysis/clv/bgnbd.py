@@ -190,26 +190,6 @@ class BetaGeoModel(BaseEstimator):
         )
         return num / (1 + ratio)
 
-    def predict_churn_within(
-        self, df: pd.DataFrame, *, horizon: float, threshold: float, recency_now: np.ndarray
-    ) -> np.ndarray:
-        """P(a customer is declared churned within ``horizon``): no purchase for ``threshold``.
-
-        The declaration can come at the earliest ``s = threshold - recency_now`` units
-        from now; it happens when the customer is dead, or alive but silent for ``s``.
-        In BG/NBD dropout happens only at a purchase, so an alive customer silent for
-        ``s`` stays alive, and ``P(no purchase in s | alive) = ((α+T)/(α+T+s))^(r+x)``
-        (posterior Gamma rate). Zero when ``s > horizon``; ``recency_now`` and the other
-        times are in the model's units.
-        """
-        check_is_fitted(self, "params_")
-        x, _tx, T = _arrays(df)
-        r, alpha = self.params_["r"], self.params_["alpha"]
-        s = np.maximum(threshold - np.asarray(recency_now, dtype=float), 0.0)
-        silent = ((alpha + T) / (alpha + T + s)) ** (r + x)
-        prob = 1.0 - self.predict_p_alive(df) * (1.0 - silent)
-        return np.where(s <= horizon, prob, 0.0)
-
     def predict_p_no_purchase(self, df: pd.DataFrame, t) -> np.ndarray:
         """P(no purchase in ``(T, T+t]``) given each customer's history.
 
