@@ -95,7 +95,8 @@ def test_table_equals_a_hand_count():
 
 
 def test_a_theme_only_last_month_shows_its_drop():
-    c = pd.concat([CLAUSES, pd.DataFrame([("c7", "价格", "negative", 0.9)], columns=CLAUSES.columns)])
+    extra = pd.DataFrame([("c7", "价格", "negative", 0.9)], columns=CLAUSES.columns)
+    c = pd.concat([CLAUSES, extra])
     t = compute_aspect_table(compute_aspect_mentions(c, WHOLE), MONTHS, "2026-10", "2026-09")
     row = t.set_index("theme").loc["价格"]
     assert (row["comments"], row["negative"], row["negative_change"]) == (0, 0, -1)
