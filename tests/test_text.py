@@ -97,15 +97,21 @@ def sample_analysis(small_sample):
 
 
 def test_sample_sentiment_agrees_with_planted_tone(sample_analysis):
+    # The sample plants each clause's tone from the score: detractors write negative
+    # clauses (88%), promoters positive ones (90%), passives lukewarm or mixed ones
+    # (50%). The model never sees the score. Measured on the bundled sample: detractors
+    # 0.83 negative, promoters 0.97 positive, neutral 28% of passives vs 3-8% elsewhere.
     s, ca = sample_analysis
     c = ca.comments
     tone = label_from_score(c["score"])
-    agree = c["sentiment"] == tone
-    assert agree.mean() > 0.85
-    # zh > 0.8 as on the bundled sample; en loosened from 0.8 to 0.7 for this size: on
-    # ~70 English comments one binomial SD is ~0.045 (the bundled sample gives ~0.89)
-    assert agree[c["planted_language"] == "zh"].mean() > 0.8
-    assert agree[c["planted_language"] == "en"].mean() > 0.7
+    assert (c["sentiment"][tone == "negative"] == "negative").mean() > 0.75
+    assert (c["sentiment"][tone == "positive"] == "positive").mean() > 0.9
+    neutral = c["sentiment"] == "neutral"
+    assert neutral[tone == "neutral"].mean() > 2 * neutral[tone != "neutral"].mean()
+    for lang in ("zh", "en"):
+        k = c["planted_language"] == lang
+        polar = k & tone.isin(["negative", "positive"])
+        assert (c["sentiment"][polar] == tone[polar]).mean() > 0.8, lang
 
 
 def test_sample_language_matches_planted(sample_analysis):

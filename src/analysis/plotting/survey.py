@@ -8,7 +8,13 @@ from matplotlib.axes import Axes
 
 from analysis.plotting._axes import axes_or_new
 
-__all__ = ["plot_drivers", "plot_nps_trend", "plot_score_distribution", "plot_sentiment_by"]
+__all__ = [
+    "plot_drivers",
+    "plot_nps_trend",
+    "plot_praise_complaints",
+    "plot_score_distribution",
+    "plot_sentiment_by",
+]
 
 
 def plot_nps_trend(
@@ -92,4 +98,33 @@ def plot_drivers(
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def plot_praise_complaints(
+    table: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    labels: tuple[str, str] = ("praise", "complaints"),
+) -> Axes:
+    """Comments praising (right) and complaining about (left) each theme, as bars.
+
+    ``table``: index = theme name, columns ``positive`` and ``negative`` (counts); the
+    first row is drawn at the top.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"positive": [5, 2], "negative": [9, 1]}, index=["售后", "物流"])
+    >>> [float(p.get_width()) for p in plot_praise_complaints(t).patches]
+    [5.0, 2.0, -9.0, -1.0]
+    """
+    ax = axes_or_new(ax)
+    y = np.arange(len(table))[::-1]
+    ax.barh(y, table["positive"], color="#4c956c", label=labels[0])
+    ax.barh(y, -table["negative"], color="#c44536", label=labels[1])
+    ax.set_yticks(y, [str(i) for i in table.index])
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{abs(v):,.0f}")
+    ax.legend(loc="lower right", fontsize=8)
     return ax

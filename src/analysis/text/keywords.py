@@ -5,6 +5,11 @@ Dirichlet prior (Monroe, Colaresi and Quinn 2008, "Fightin' Words", eq. 22) comp
 group with all other comments, shrinks rare words towards zero and divides by its
 standard error, so the z-score reads as "how sure are we this word is more typical of
 this group". ``|z| > 1.96`` is the usual cut.
+
+Both work on *keyword tokens* (:func:`compute_keyword_tokens`): content words
+(:func:`analysis.text.tokens.content_terms`, so no 非常, 买, 说实话) and the common
+two-word phrases among them, written as one term ("物流 给力" → 物流给力, "customer
+service").
 """
 
 from __future__ import annotations
@@ -15,7 +20,79 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["compute_distinctive_terms", "compute_term_counts"]
+__all__ = ["compute_distinctive_terms", "compute_keyword_tokens", "compute_term_counts"]
+
+
+def _join(a: str, b: str) -> str:
+    """Two words as one phrase: Chinese without a space, anything else with one."""
+    return a + b if a[0] > "z" and b[0] > "z" else f"{a} {b}"
+
+
+def compute_keyword_tokens(
+    clauses: Sequence[list[str | None]],
+    comment_of: Sequence[object] | None = None,
+    *,
+    index: Sequence[object] | None = None,
+    min_comments: int = 10,
+) -> list[list[str]]:
+    """Keyword tokens per comment: content words, and common two-word phrases as one term.
+
+    A phrase is two content words that stand side by side (no ``None`` between them)
+    in at least ``min_comments`` comments; where it occurs its two words are replaced
+    by the phrase, read left to right (as gensim's ``Phrases`` does), so "物流 给力"
+    counts once, as 物流给力, not also as 物流 and 给力.
+
+    Parameters
+    ----------
+    clauses : sequence of list of str or None
+        Content words of each clause or comment, ``None`` where other words stood
+        (:func:`analysis.text.tokens.content_terms`).
+    comment_of : sequence, optional
+        The comment each entry of ``clauses`` belongs to (default: one entry per
+        comment).
+    index : sequence, optional
+        The comments, in the order wanted (default: as first seen in ``comment_of``);
+        a comment without clauses gets an empty list.
+    min_comments : int
+        Comments a phrase must occur in.
+
+    Returns
+    -------
+    list of list of str
+        One list per comment.
+
+    Examples
+    --------
+    >>> docs = [["物流", "给力", None, "质量", "不错"]] * 2 + [["物流", "太慢"]]
+    >>> compute_keyword_tokens(docs, min_comments=2)[0]
+    ['物流给力', '质量不错']
+    >>> compute_keyword_tokens([["customer", "service", "slow"]] * 2, min_comments=2)[0]
+    ['customer service', 'slow']
+    """
+    owners = list(range(len(clauses))) if comment_of is None else list(comment_of)
+    if len(owners) != len(clauses):
+        raise ValueError(f"{len(clauses)} clauses but {len(owners)} comment labels")
+    seen: dict[object, set] = {}
+    for doc, owner in zip(clauses, owners, strict=True):
+        pairs = seen.setdefault(owner, set())
+        pairs.update(zip(doc[:-1], doc[1:], strict=True))
+    df = Counter(p for pairs in seen.values() for p in pairs if None not in p)
+    phrases = {p for p, n in df.items() if n >= min_comments}
+    out: dict[object, list[str]] = {owner: [] for owner in (index if index is not None else seen)}
+    for doc, owner in zip(clauses, owners, strict=True):
+        words = out.setdefault(owner, [])
+        i = 0
+        while i < len(doc):
+            w = doc[i]
+            if w is not None and i + 1 < len(doc) and (w, doc[i + 1]) in phrases:
+                words.append(_join(w, doc[i + 1]))
+                i += 2
+                continue
+            if w is not None:
+                words.append(w)
+            i += 1
+    keys = index if index is not None else seen
+    return [out[k] for k in keys]
 
 
 def compute_term_counts(tokens: Sequence[list[str]], *, top: int | None = 30) -> pd.DataFrame:

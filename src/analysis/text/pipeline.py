@@ -1,21 +1,26 @@
-"""The comment pipeline in one call: mask, language, words, sentiment, themes.
+"""The comment pipeline in one call: mask, language, clauses, words, sentiment, themes.
 
 Personal data are masked first, so nothing downstream (tokens, themes, examples,
-exports) ever holds a phone number, e-mail or ID number.
+exports) ever holds a phone number, e-mail or ID number. Each comment is split into
+clauses (sentence and clause punctuation, 不过/而且/但是) and each clause tokenised
+once; the comment's words, its keyword tokens (content words and common two-word
+phrases) and the clauses' theme mentions all come from that one pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analysis.schema import COMMENT, SCORE
+from analysis.text.aspects import compute_aspect_mentions
+from analysis.text.keywords import compute_keyword_tokens
 from analysis.text.language import detect_languages
 from analysis.text.pii import mask_pii_series
-from analysis.text.sentiment import SentimentClassifier, score_sentiment
+from analysis.text.sentiment import SentimentModel, score_sentiment
 from analysis.text.themes import ThemeModel, fit_themes
-from analysis.text.tokens import keep_aspect_terms, tokenize_many, tone_terms
+from analysis.text.tokens import content_terms, tokenize_many
 
 __all__ = ["CommentAnalysis", "analyse_comments"]
 
@@ -34,13 +39,32 @@ class CommentAnalysis:
         ``language``, ``sentiment``, ``p_negative``, ``p_neutral``, ``p_positive``,
         ``sentiment_score``, ``theme`` (primary theme id) and the input's other columns.
     tokens : list of list of str
-        Words per row of ``comments``.
+        Words per row of ``comments`` (stop words dropped).
     themes : ThemeModel
+        Themes fitted on ``tokens``; ``themes.assign(clause_tokens, languages)`` gives
+        the theme weights of each clause.
+    clauses : pandas.Series
+        The masked text of each clause, indexed by its comment's label (one row per
+        clause, in order; a comment has one or more).
+    clause_tokens : list of list of str
+        Words per row of ``clauses``.
+    keyword_tokens : list of list of str
+        Per row of ``comments``: content words and common two-word phrases
+        (:func:`analysis.text.keywords.compute_keyword_tokens`), for keyword counts
+        and distinctive terms; no function words or stock openers.
     """
 
     comments: pd.DataFrame
     tokens: list[list[str]]
     themes: ThemeModel
+    clauses: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    clause_tokens: list[list[str]] = field(default_factory=list)
+    keyword_tokens: list[list[str]] = field(default_factory=list)
+    aspects: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["comment", "theme", "positive", "negative", "confidence"]
+        )
+    )
 
 
 def analyse_comments(
@@ -48,9 +72,10 @@ def analyse_comments(
     *,
     comment_col: str = COMMENT,
     score_col: str = SCORE,
-    review_model: SentimentClassifier | None = None,
+    sentiment_model: SentimentModel | None = None,
     n_jobs: int = 1,
     seed: int = 0,
+    phrase_min_comments: int = 10,
     **theme_kw,
 ) -> CommentAnalysis:
     """Analyse the comments of survey responses.
@@ -60,10 +85,12 @@ def analyse_comments(
     surveys : pandas.DataFrame
         One row per response with ``comment_col`` and (optionally) ``score_col``;
         without ``comment_col`` (or without any comment) the result has no rows.
-    review_model : SentimentClassifier, optional
-        A fitted review model (fitted here when omitted, about 10 s).
+    sentiment_model : SentimentModel, optional
+        :func:`analysis.text.sentiment.load_sentiment_model` when omitted.
     n_jobs : int
         Processes for tokenising (worth it from tens of thousands of comments).
+    phrase_min_comments : int
+        Comments a two-word phrase must occur in to become one keyword term.
     **theme_kw
         Passed to :func:`analysis.text.themes.fit_themes`.
 
@@ -82,19 +109,63 @@ def analyse_comments(
     c[comment_col] = mask_pii_series(text[keep])
     c["language"] = detect_languages(c[comment_col])
     clauses = c[comment_col].str.split(_CLAUSE).explode()
-    clauses = clauses[clauses.str.strip() != ""]
-    clause_tokens = tokenize_many(clauses.tolist(), n_jobs=n_jobs)
+    clauses = clauses[clauses.notna() & (clauses.str.strip() != "")]
+    gapped = tokenize_many(clauses.tolist(), n_jobs=n_jobs, gaps=True)
+    clause_tokens = [[w for w in g if w is not None] for g in gapped]
     by_comment: dict[object, list[str]] = {i: [] for i in c.index}
     for i, toks in zip(clauses.index, clause_tokens, strict=True):
         by_comment[i].extend(toks)
     tokens = [by_comment[i] for i in c.index]
-    scores = c[score_col] if score_col in c.columns else None
-    sent = score_sentiment(c[comment_col], scores, review_model=review_model, seed=seed)
+    keyword_tokens = compute_keyword_tokens(
+        [content_terms(g) for g in gapped],
+        clauses.index,
+        index=c.index,
+        min_comments=phrase_min_comments,
+    )
+    sent = score_sentiment(c[comment_col], model=sentiment_model)
     c = c.join(sent)
-    aspects = [keep_aspect_terms(t) for t in tokens]
-    # Themes are about aspects, not tone: drop words found in one polarity only.
-    tone = tone_terms(aspects, c["sentiment"])
-    aspects = [[w for w in t if w not in tone] for t in aspects]
-    themes = fit_themes(aspects, c["language"].tolist(), index=c.index, seed=seed, **theme_kw)
+    clause_languages = detect_languages(clauses).tolist()
+    themes = fit_themes(
+        tokens,
+        c["language"].tolist(),
+        index=c.index,
+        clause_tokens=clause_tokens,
+        clause_of=clauses.index,
+        clause_languages=clause_languages,
+        seed=seed,
+        **theme_kw,
+    )
     c["theme"] = themes.primary
-    return CommentAnalysis(c, tokens, themes)
+    aspects = _clause_aspects(
+        clauses, clause_tokens, clause_languages, themes, c["sentiment"], sentiment_model
+    )
+    return CommentAnalysis(c, tokens, themes, clauses, clause_tokens, keyword_tokens, aspects)
+
+
+def _clause_aspects(
+    clauses: pd.Series,
+    clause_tokens: list[list[str]],
+    languages: list[str],
+    themes: ThemeModel,
+    comment_sentiment: pd.Series,
+    model: SentimentModel | None,
+) -> pd.DataFrame:
+    """Praise and complaint per comment and theme, from each clause's theme and sentiment."""
+    if themes.weights.shape[1] == 0 or clauses.empty:
+        return compute_aspect_mentions(
+            pd.DataFrame(columns=["comment", "theme", "sentiment"]), comment_sentiment
+        )
+    position = pd.RangeIndex(len(clauses))
+    w = themes.assign(clause_tokens, languages, index=position)
+    hit = (w >= themes.mention_share) & (w > 0)
+    pairs = hit.stack()
+    pairs = pairs[pairs].index.to_frame(index=False, name=["clause", "theme"])
+    about = pairs["clause"].unique()
+    sent = score_sentiment(pd.Series(clauses.to_numpy()[about], index=about), model=model)
+    sure = sent[["p_positive", "p_negative"]].max(axis=1)
+    rows = pairs.assign(
+        comment=clauses.index.to_numpy()[pairs["clause"].to_numpy()],
+        sentiment=pairs["clause"].map(sent["sentiment"]).to_numpy(),
+        confidence=pairs["clause"].map(sure).to_numpy(),
+    )
+    return compute_aspect_mentions(rows, comment_sentiment)

@@ -1,11 +1,13 @@
 """Survey page: NPS and CSAT with their uncertainty, what the comments say, whom to call back.
 
 Sections: :func:`summary`, :func:`trend`, :func:`csat`, :func:`response_rate`,
-:func:`by_group`, :func:`sentiment`, :func:`detractor_comments`, :func:`keywords`,
-:func:`themes`, :func:`drivers`, :func:`followups`. Value tier, RFM segment and action
-come from the run's one classes table (``ctx.classes``), never recomputed here. The
-comment pipeline (:func:`analysis.text.pipeline.analyse_comments`: masking, language,
-sentiment, themes) runs once per context and is shared by the comment sections.
+:func:`by_group`, :func:`aspects` (praise and complaints per theme), :func:`sentiment`,
+:func:`detractor_comments`, :func:`keywords`, :func:`themes`, :func:`drivers`,
+:func:`followups`. Value tier, RFM segment and action come from the run's one classes
+table (``ctx.classes``), never recomputed here. The comment pipeline
+(:func:`analysis.text.pipeline.analyse_comments`: masking, language, sentiment, themes,
+praise and complaints per theme) runs once per context and is shared by the comment
+sections.
 
 Every section returns codes and numbers or a :class:`~analysis.pages.base.Skipped`
 whose note says what the surveys lack and what would enable the section. The
@@ -26,8 +28,9 @@ from analysis.pages.survey._common import (  # noqa: F401
     TOP_DISTINCTIVE,
     TOP_TERMS,
     UNKNOWN,
-    review_model,
+    sentiment_model,
 )
+from analysis.pages.survey.aspects import Aspects, aspects  # noqa: F401
 from analysis.pages.survey.comments import (  # noqa: F401
     DetractorComments,
     Keywords,
@@ -53,7 +56,8 @@ from analysis.pages.survey.topics import Drivers, Themes, drivers, themes  # noq
 
 #: The page's sections in display order (the notebook shows each once).
 SECTIONS = (
-    "summary", "trend", "csat", "response_rate", "by_group", "sentiment", "detractor_comments",
+    "summary", "trend", "csat", "response_rate", "by_group", "aspects", "sentiment",
+    "detractor_comments",
     "keywords", "themes", "drivers", "followups",
 )  # fmt: skip
 
@@ -64,6 +68,7 @@ __all__ = [
     "csat",
     "response_rate",
     "by_group",
+    "aspects",
     "sentiment",
     "detractor_comments",
     "keywords",

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,12 +40,11 @@ _GROUPS = {"value_tier": "value_tier", "segment": "rfm_segment"}  # column -> cl
 # --- shared inputs -----------------------------------------------------------------
 
 
-@functools.cache
-def review_model():
-    """The general review sentiment model, fitted once per process (about 10 s)."""
-    from analysis.text.sentiment import fit_review_model
+def sentiment_model():
+    """The comment sentiment model (fitted once per machine and kept on disk, about 40 s)."""
+    from analysis.text.sentiment import load_sentiment_model
 
-    return fit_review_model()
+    return load_sentiment_model()
 
 
 def _responses(ctx: RunContext) -> pd.DataFrame:
@@ -94,7 +92,7 @@ def _comments(ctx: RunContext):
         "survey.comments",
         lambda: analyse_comments(
             s,
-            review_model=review_model(),
+            sentiment_model=sentiment_model(),
             seed=ctx.settings.seed,
             min_comments=MIN_THEME_COMMENTS,
         ),

@@ -45,13 +45,11 @@ class Sentiment(Section):
     """Comment sentiment: languages, the method, shares overall, by value tier and segment.
 
     ``languages``: counts of ``zh``, ``en``, ``mixed`` and ``none`` (no letters);
-    ``method``: ``adapted`` (trained on this survey's scores) or ``review`` (general
-    review model); ``overall``: share per sentiment; ``by_tier``, ``by_segment``: None
-    when no answer names a known customer.
+    ``overall``: share per sentiment; ``by_tier``, ``by_segment``: None when no answer
+    names a known customer.
     """
 
     languages: dict
-    method: str
     overall: dict
     by_tier: pd.DataFrame | None
     by_segment: pd.DataFrame | None
@@ -60,7 +58,7 @@ class Sentiment(Section):
     def blocks(self) -> Iterator:
         yield Text("survey.sentiment.languages", self.languages)
         yield Text("survey.sentiment.overall", self.overall, dict.fromkeys(self.overall, "pct"))
-        yield Note(f"survey.sentiment.method_{self.method}", {"need": _min_per_class()})
+        yield Note("survey.sentiment.method")
         if self.by_tier is None:
             yield Note("survey.sentiment.no_ids")
             return
@@ -104,15 +102,6 @@ class Sentiment(Section):
         return fig
 
 
-def _min_per_class() -> int:
-    """Scored comments per NPS group that :func:`score_sentiment` needs to adapt its model."""
-    import inspect
-
-    from analysis.text.sentiment import score_sentiment
-
-    return int(inspect.signature(score_sentiment).parameters["min_per_class"].default)
-
-
 def sentiment(ctx: RunContext) -> Sentiment | Skipped:
     """Positive, neutral or negative per comment; shares by value tier and RFM segment."""
     skip = _need(ctx, "survey.sentiment", "comment")
@@ -124,12 +113,11 @@ def sentiment(ctx: RunContext) -> Sentiment | Skipped:
     languages["n"] = len(com)
     shares = com["sentiment"].value_counts(normalize=True)
     overall = {k: float(shares.get(k, 0.0)) for k in SENTIMENTS}
-    method = "adapted" if (com["method"] == "adapted").any() else "review"
     by_tier = by_segment = None
     if com["value_tier"].notna().any():
         by_tier = _shares(com, "value_tier", "value_tier")
         by_segment = _shares(com, "segment", "rfm_segment")
-    return Sentiment(languages, method, overall, by_tier, by_segment)
+    return Sentiment(languages, overall, by_tier, by_segment)
 
 
 # --- detractor comments ------------------------------------------------------------------
@@ -210,20 +198,24 @@ class Keywords(Section):
 
 
 def keywords(ctx: RunContext) -> Keywords | Skipped:
-    """Term counts over all comments; distinctive terms of detractors, passives, promoters."""
+    """Term counts over all comments; distinctive terms of detractors, passives, promoters.
+
+    Terms are content words and common two-word phrases (``CommentAnalysis.keyword_tokens``):
+    no function words or stock openers.
+    """
     from analysis.text.keywords import compute_distinctive_terms, compute_term_counts
 
     skip = _need(ctx, "survey.keywords", "comment")
     if skip:
         return skip
     ca = _comments(ctx)
-    terms = compute_term_counts(ca.tokens, top=TOP_TERMS)
+    terms = compute_term_counts(ca.keyword_tokens, top=TOP_TERMS)
     if terms.empty:
         return Skipped("survey.keywords", "survey.skip.no_words", {"n": len(ca.comments)})
     distinctive = None
     if _has_values(ca.comments, SCORE):
         distinctive = compute_distinctive_terms(
-            ca.tokens,
+            ca.keyword_tokens,
             ca.comments["nps_group"].tolist(),
             top=TOP_DISTINCTIVE,
             min_count=MIN_TERM_COUNT,

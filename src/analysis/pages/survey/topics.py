@@ -29,9 +29,11 @@ class Themes(Section):
     """NMF themes per language: terms, prevalence, sentiment, NPS, examples, by month and tier.
 
     ``themes``: one row per theme (``theme``, ``language``, ``name``, ``top_terms``,
-    ``comments``, ``prevalence``, ``mean_sentiment``, ``nps``); ``selection``: the
-    coherence of every k tried; ``examples``: ``theme``, ``name``, ``score``, ``comment``;
-    ``by_month`` and ``by_tier``: prevalence, one row per theme name.
+    ``k``, ``coherence``, ``comments``, ``prevalence``, ``mean_sentiment``, ``nps``);
+    ``selection``: coherence, redundancy and the criterion (their difference) of every k
+    tried (:attr:`analysis.text.themes.ThemeModel.selection`); ``examples``: ``theme``,
+    ``name``, ``score``, ``comment``; ``by_month`` and ``by_tier``: prevalence, one row
+    per theme name.
     """
 
     themes: pd.DataFrame
@@ -42,12 +44,13 @@ class Themes(Section):
     section = "survey.themes"
 
     def blocks(self) -> Iterator:
-        chosen = self.themes.groupby("language", sort=False)["k"].first()
-        best = self.selection.groupby("language")["coherence"].max()
-        for lang, k in chosen.items():
+        by_lang = self.themes.groupby("language", sort=False)
+        # the chosen model's mean coherence (NPMI), not the best of every k tried
+        for lang, k in by_lang["k"].first().items():
+            c = float(by_lang["coherence"].mean()[lang])
             yield Text(
                 "survey.themes.k",
-                {"lang": Word("label", f"survey.lang.{lang}"), "k": int(k), "c": float(best[lang])},
+                {"lang": Word("label", f"survey.lang.{lang}"), "k": int(k), "c": c},
                 {"c": "float2"},
             )
         cols = ["name", "language", "top_terms", "comments", "prevalence", "mean_sentiment", "nps"]
@@ -105,7 +108,8 @@ def _prevalence(model, com: pd.DataFrame, by: str, columns: list) -> pd.DataFram
 
 
 def themes(ctx: RunContext) -> Themes | Skipped:
-    """Themes of the comments (NMF, k by coherence), with examples and where they occur."""
+    """Themes of the comments (NMF, k by coherence less redundancy), with examples and
+    where they occur."""
     from analysis.text.themes import summarise_themes
 
     skip = _need(ctx, "survey.themes", "comment") or _no_themes(ctx, "survey.themes")
