@@ -67,6 +67,10 @@ SCOPE_WORDS = 3
 _CLAUSE = re.compile(r"[，,；;。.!！?？\n、~…]+|(?:但是|不过|可是|就是|只是|\bbut\b|\bhowever\b)")
 _PIECE = re.compile(r"[a-z]+(?:'[a-z]+)?|[\u3400-\u9fff]+|\d+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# A text without any of these has no negation: skip segmenting it (most comments).
+_NEGATION_HINT = re.compile(
+    r"[不没别未无甭]|n't|\b(?:not|no|never|nothing|nobody|none|neither|nor|hardly|without|cannot)\b"
+)
 _LATIN_WORD = r"(?u)\b[a-zA-Z][a-zA-Z']+\b"
 _CHAR = HashingVectorizer(
     analyzer="char", ngram_range=(1, 3), n_features=2**20, alternate_sign=False, norm=None
@@ -108,6 +112,8 @@ def negation_scopes(text: str) -> str:
     """
     from analysis.text.tokens import load_tokenizer
 
+    if not _NEGATION_HINT.search(text.lower()):
+        return ""
     tk = load_tokenizer()
     out = []
     for clause in _CLAUSE.split(text.lower()):
