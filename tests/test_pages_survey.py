@@ -233,7 +233,10 @@ CASES = {
         {"themes": "survey.skip.few_comments", "drivers": "survey.skip.few_comments"},
     ),
     # five sentences, 12 comments each: one theme per sentence, each below 20 mentions
-    "comments_all_english": (_english, {"drivers": "survey.skip.few_mentions"}),
+    # Five distinct texts, twelve times each: a theme holds 12, 24, ... mentions, and
+    # whether NMF gives one theme two of the texts (>= 20: drivers run) is a numerical
+    # tie on such degenerate data, so drivers may run or skip here (EITHER).
+    "comments_all_english": (_english, {"drivers": ("survey.skip.few_mentions", None)}),
     "one_stock_phrase": (
         lambda s: _spread(s[s["comment"].notna()], 60).assign(comment="Good"),
         {"themes": "survey.skip.no_themes", "drivers": "survey.skip.no_themes"},
@@ -267,7 +270,9 @@ def test_awkward_surveys_give_a_result_or_the_right_skip(ctx, tmp_path, case):
         got[name] = result.reason if isinstance(result, Skipped) else None
         for lang in ("zh", "en"):
             _check_page(result, lang)
-    assert got == {name: expected.get(name) for name in SECTIONS}
+    for name in SECTIONS:
+        want = expected.get(name)
+        assert got[name] in (want if isinstance(want, tuple) else (want,)), (name, got[name])
 
 
 def test_skip_notes_say_what_is_missing_and_what_enables_it():
