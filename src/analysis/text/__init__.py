@@ -2,8 +2,10 @@
 
 One concept per module: ``language`` (CJK-share rule), ``pii`` (masking), ``tokens``
 (jieba + domain dictionary + stopwordsiso + domain stop words; theme and content
-terms), ``sentiment`` (character/word n-gram logistic regression, adapted to the
-user's domain with survey scores), ``keywords`` (content words, two-word phrases,
+terms), ``sentiment`` (n-gram logistic regression in which negation reverses its
+scope, plus a neutral model; fitted once and cached), ``aspects`` (praise and
+complaints per theme from clause themes and sentiments), ``embed`` (multilingual-e5-small
+embeddings, optional, for the sentiment benchmark), ``keywords`` (content words, two-word phrases,
 weighted log-odds), ``themes`` (NMF per language), ``theme_quality`` (coherence,
 coverage, redundancy, stability, distinctive terms) and ``drivers`` (score on themes).
 Nothing is imported or loaded until used.
