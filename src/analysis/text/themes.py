@@ -1,4 +1,4 @@
-"""Themes: NMF on TF-IDF of theme terms, one model per language, k by stability.
+"""Themes: NMF on TF-IDF of theme terms, one model per language, k by a penalised coherence.
 
 Chinese and mixed comments share a model (their words are mostly Chinese); English
 comments get their own. The documents are comments, their terms

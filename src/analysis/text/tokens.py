@@ -26,7 +26,6 @@ __all__ = [
     "DOMAIN_STOPWORDS",
     "USER_DICT",
     "content_terms",
-    "keep_aspect_terms",
     "load_domain_stopwords",
     "load_stopwords",
     "load_tokenizer",
@@ -34,7 +33,6 @@ __all__ = [
     "theme_terms",
     "tokenize",
     "tokenize_many",
-    "tone_terms",
 ]
 
 USER_DICT = "userdict.txt"
@@ -144,11 +142,6 @@ def tokenize_many(texts: Iterable[object], *, n_jobs: int = 1, gaps: bool = Fals
     return [tokens for part in parts for tokens in part]
 
 
-# Part-of-speech tags (jieba's dictionary, ICTCLAS style) of words that can name what
-# a comment is about: nouns, verbal nouns, place/organisation nouns; not person names.
-_ASPECT_TAGS = ("n", "ng", "nz", "vn", "ns", "nt", "nl", "an")
-
-
 @lru_cache(maxsize=1)
 def load_word_tags() -> dict[str, str]:
     """Word → part-of-speech tag from jieba's dictionary, overridden by the domain dictionary.
@@ -167,31 +160,6 @@ def load_word_tags() -> dict[str, str]:
             if len(parts) >= 3:
                 tags[parts[0]] = parts[2]
     return tags
-
-
-def keep_aspect_terms(tokens: list[str]) -> list[str]:
-    """The tokens that can name a topic: Chinese nouns (and unknown words) and English words.
-
-    Verbs, adjectives and adverbs (很, 满意, 购买) carry tone or filler, not topic, and
-    let NMF build themes out of stock phrases ("第二次购买了", "非常满意").
-
-    Examples
-    --------
-    >>> keep_aspect_terms(["售后服务", "太", "差", "退货", "满意", "refund"])
-    ['售后服务', '退货', 'refund']
-    """
-    tags = load_word_tags()
-    out = []
-    for t in tokens:
-        if "a" <= t[0] <= "z":
-            out.append(t)
-            continue
-        tag = tags.get(t)
-        if tag is None or tag in _ASPECT_TAGS:
-            if tag is None and len(t) == 1:
-                continue
-            out.append(t)
-    return out
 
 
 # Nouns (common, other proper, verbal, organisation, idiomatic) and abbreviations (环保):
@@ -335,60 +303,3 @@ def content_terms(tokens: Iterable[str | None]) -> list[str | None]:
     if out and out[-1] is None:
         out.pop()
     return out
-
-
-def tone_terms(
-    tokens: list[list[str]],
-    labels: Iterable[object],
-    *,
-    ratio: float = 0.2,
-    prior: float = 5.0,
-    min_count: int = 10,
-) -> frozenset[str]:
-    """Words that carry tone rather than topic: (almost) never in one of the two poles.
-
-    A word about *what* a comment concerns (售后, 物流, delivery) turns up in negative and
-    positive comments alike, if in different proportions; a word that says *how* it went
-    (给力, 点赞, 压坏, disappointed, recommend), or a stock phrase of one tone, turns up
-    in comments of one polarity only. For each word with at least ``min_count`` comments,
-    the share of its comments labelled ``negative`` and ``positive`` is compared with the
-    share among all labelled comments (smoothed by ``prior`` comments at that share); a
-    word is tone-bearing when either ratio is below ``ratio``. Such words let NMF build
-    themes out of "praise" and "complaint" instead of aspects, and a theme of complaint
-    words is a driver whatever it is about.
-
-    Parameters
-    ----------
-    tokens : list of list of str
-        Words per comment.
-    labels : iterable
-        ``negative``, ``neutral``, ``positive`` (or missing) per comment, e.g. the
-        predicted sentiment.
-
-    Examples
-    --------
-    >>> toks = [["物流", "给力"]] * 40 + [["物流", "太慢"]] * 40
-    >>> sorted(tone_terms(toks, ["positive"] * 40 + ["negative"] * 40))
-    ['太慢', '给力']
-    """
-    import numpy as np
-
-    lab = np.asarray(list(labels), dtype=object)
-    lengths = np.fromiter((len(set(t)) for t in tokens), dtype=np.int64, count=len(tokens))
-    words = np.array([w for t in tokens for w in set(t)], dtype=object)
-    if words.size == 0:
-        return frozenset()
-    doc_lab = np.repeat(lab, lengths)
-    vocab, inv = np.unique(words.astype(str), return_inverse=True)
-    classes = ["negative", "neutral", "positive"]
-    labelled = np.isin(lab, classes)
-    n = np.bincount(inv[np.isin(doc_lab, classes)], minlength=len(vocab))
-    out = np.zeros(len(vocab), dtype=bool)
-    for pole in ("negative", "positive"):
-        base = (lab[labelled] == pole).mean() if labelled.any() else 0.0
-        if base <= 0:
-            continue
-        k = np.bincount(inv[doc_lab == pole], minlength=len(vocab))
-        r = (k + prior * base) / (n + prior) / base
-        out |= (r < ratio) & (n >= min_count)
-    return frozenset(vocab[out].tolist())
