@@ -91,6 +91,23 @@ def small_sample(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_reports(small_sample, tmp_path_factory) -> dict[str, Path]:
+    """The monthly report on the small sample in both languages, run once per session.
+
+    Returns ``{"zh": <out>/2026-10, "en": <out>/2026-10}``; read the pages, never write.
+    """
+    from analysis.reporting.runner import run_report
+
+    folders = {}
+    for lang in ("zh", "en"):
+        out = tmp_path_factory.mktemp(f"reports_{lang}")
+        run_report(period=SMALL_SAMPLE_PERIOD, data=small_sample, out=out, lang=lang,
+                   log=lambda s: None)  # fmt: skip
+        folders[lang] = out / SMALL_SAMPLE_PERIOD
+    return folders
+
+
+@pytest.fixture(scope="session")
 def small_warehouse(small_sample, tmp_path_factory):
     """The small sample ingested for period 2026-10, opened as a Warehouse (~2 s)."""
     from analysis.cleaning import build_warehouse

@@ -24,12 +24,9 @@ PAGES = {"data_quality": "quality", "segmentation": "segmentation",
 H2 = re.compile(r"<h2 id=\"[^\"]+\">(.*?)<a class=\"anchor-link\"", re.S)
 
 
-@pytest.fixture(scope="module", params=["zh", "en"])
-def report(request, small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"reports_{request.param}")
-    run_report(period="2026-10", data=small_sample, out=out, lang=request.param,
-               log=lambda s: None)  # fmt: skip
-    return request.param, out / "2026-10"
+@pytest.fixture(params=["zh", "en"])
+def report(request, sample_reports):
+    return request.param, sample_reports[request.param]
 
 
 def _titles(lang: str) -> set[str]:
