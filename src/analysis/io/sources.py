@@ -85,6 +85,25 @@ def redact_source(source: str | Path) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def display_source(source: str | Path) -> str:
+    """A source as stakeholders' pages name it: no machine path, no credentials.
+
+    A folder or file is named by its last component; a database URL keeps its scheme,
+    host and database, with user name and password removed.
+
+    Examples
+    --------
+    >>> display_source("/home/ana/exports/2026-10/")
+    '2026-10'
+    >>> display_source("postgresql://ana:secret@db.internal:5432/crm")
+    'postgresql://***@db.internal:5432/crm'
+    """
+    text = str(source)
+    if is_database_url(text):
+        return redact_source(text)
+    return Path(text.rstrip("/\\")).name or text
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

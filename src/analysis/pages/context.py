@@ -27,6 +27,7 @@ from analysis.warehouse import Warehouse, load_warehouse
 __all__ = ["RunSettings", "Segmentation", "RunContext", "open_context", "build_context"]
 
 CONTEXT_FILE = "context.pkl"
+RUN_STORE = "shared"
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,10 @@ class RunContext:
     source : str
         The data source as shown on pages (the runner passes it with credentials and
         the analyst's folders left out).
+    run_store : Path or None
+        Folder shared by the notebooks of one report run (beside the run's warehouse):
+        :meth:`shared` results computed by one page are read there by the next, so a
+        number the summary repeats is computed once per run. None outside a run.
     """
 
     warehouse: Warehouse
@@ -240,6 +245,7 @@ class RunContext:
     report_dir: Path | None
     segmentation: Segmentation
     source: str = ""
+    run_store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -281,6 +287,28 @@ class RunContext:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def shared(self, key: str, compute):
+        """Like :meth:`memo`, and also shared with the run's other notebooks.
+
+        Inside a report run the first kernel to need ``key`` computes it and pickles it
+        to :attr:`run_store`; later kernels (the summary runs last) read that file. A
+        notebook opened by hand has no run store and computes it as :meth:`memo` does.
+        """
+        if key in self._cache or self.run_store is None:
+            return self.memo(key, compute)
+        path = self.run_store / f"{key}.pkl"
+        if path.is_file():
+            with open(path, "rb") as fh:
+                self._cache[key] = pickle.load(fh)  # noqa: S301 - written by this run
+            return self._cache[key]
+        value = self.memo(key, compute)
+        self.run_store.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh)
+        tmp.replace(path)
+        return value
+
     def class_export(self) -> pd.DataFrame:
         """Classes as exported: codes followed by their zh and en labels."""
         return self.classes.join(self.segmentation.labels)
@@ -294,6 +322,7 @@ def build_context(
     report_dir: str | Path | None = None,
     source: str = "",
     segmentation: Segmentation | None = None,
+    run_store: str | Path | None = None,
 ) -> RunContext:
     """The context of ``wh``: the classes computed here unless ``segmentation`` is given."""
     if lang not in ("zh", "en"):
@@ -306,6 +335,7 @@ def build_context(
         report_dir=Path(report_dir) if report_dir else None,
         segmentation=segmentation or compute_segmentation(wh, settings),
         source=source,
+        run_store=Path(run_store) if run_store else None,
     )
 
 
@@ -371,5 +401,8 @@ def open_context(
             stored = pickle.load(fh)  # noqa: S301 - written by this run's runner
         if stored["key"] == run.segmentation_key():
             segmentation = stored["seg"]
+    # inside a run (the runner's warehouse and saved classes), pages share results
+    store = wh.path.parent / RUN_STORE if segmentation is not None else None
     return build_context(wh, lang=lang, settings=run, report_dir=report_dir or None,
-                         source=data_path, segmentation=segmentation)  # fmt: skip
+                         source=data_path, segmentation=segmentation,
+                         run_store=store)  # fmt: skip

@@ -152,7 +152,7 @@ def churn_data(ctx: RunContext) -> ChurnData:
                 data, source, tau = _model_rows(data, nf), "model", nf.tau
         return ChurnData(data, threshold, source, ctx.has("subscriptions"), tau)
 
-    return ctx.memo("churn.data", load)
+    return ctx.shared("churn.data", load)
 
 
 def _then(ctx: RunContext) -> tuple[pd.Timestamp, pd.DataFrame | None]:

@@ -106,7 +106,7 @@ def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
                     labels[name] = classes[name].reindex(table["customer_id"]).to_numpy()
         return pd.concat([table, pd.DataFrame(labels, index=table.index)], axis=1)
 
-    return ctx.memo("churn.at_risk", build)
+    return ctx.shared("churn.at_risk", build)
 
 
 def _reason_codes_empty(index: pd.Index) -> pd.DataFrame:

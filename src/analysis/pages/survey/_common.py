@@ -88,7 +88,7 @@ def _comments(ctx: RunContext):
     s = _responses(ctx)
     if not _has_comments(s):
         return None
-    return ctx.memo(
+    return ctx.shared(
         "survey.comments",
         lambda: analyse_comments(
             s,
