@@ -46,6 +46,7 @@ def plot_sparklines(lines: dict[str, pd.Series], *, title: str | None = None):
         ax.set_title(label, fontsize=10, loc="left")
         ax.set_xticks([0, len(y) - 1], [str(s.index[0]), str(s.index[-1])], fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(_short_number))
         ax.grid(axis="x", visible=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -53,6 +54,18 @@ def plot_sparklines(lines: dict[str, pd.Series], *, title: str | None = None):
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _short_number(value: float, _pos=None) -> str:
+    """Axis numbers without scientific notation: 1.2M, 350k, 0.71, -8."""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    if a >= 10 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
 
 
 def plot_tier_revenue(frame: pd.DataFrame, *, title: str | None = None):
