@@ -454,7 +454,8 @@ def findings(ctx: RunContext) -> Findings:
 class Actions(Section):
     """Customers per playbook action and whom to contact first this month.
 
-    ``counts``: customers per action code (playbook order); ``contacts``: the contact
+    ``counts``: customers per action code (playbook order; actions of fewer than
+    ``min_group_size`` customers folded into ``other``); ``contacts``: the contact
     list (pseudonym on the page; the export keeps real ids): ``pseudonym``,
     ``account_owner``, ``reason`` (``at_risk`` or ``detractor``), ``value``,
     ``value_tier``, ``action``; ``files``: exports written.
@@ -488,7 +489,8 @@ class _ActionTable:
 
         total = self.counts.sum()
         df = pd.DataFrame({
-            "action": [self.actions[a][lang] for a in self.counts.index],
+            "action": [self.actions[a][lang] if a in self.actions else t(f"label.{a}", lang)
+                       for a in self.counts.index],
             "customers": self.counts.to_numpy(),
             "share": self.counts.to_numpy() / total if total else np.nan,
         })  # fmt: skip
@@ -588,13 +590,13 @@ def _score_words(score: Any, lang: str) -> str:
 def actions(ctx: RunContext) -> Actions:
     """Customers per playbook action; the contact list (``exports/contact_list``)."""
     from analysis.export import export_table
-    from analysis.segmentation.labels import ORDERS  # noqa: F401 - playbook order below
+    from analysis.privacy import fold_small_groups
     from analysis.segmentation.playbook import load_playbook
 
     pb = load_playbook(ctx.segmentation.config.playbook)
     order = list(dict.fromkeys(a for a, _ in pb.rules))
     counts = ctx.classes["action"].value_counts().reindex(order, fill_value=0)
-    counts = counts[counts > 0]
+    counts = fold_small_groups(counts[counts > 0], min_size=ctx.settings.min_group_size)
     contacts = contact_list(ctx)
     files: list = []
     if ctx.report_dir and not contacts.empty:
@@ -690,9 +692,7 @@ def save(ctx: RunContext):
     from analysis.summary import compute_monthly_series, write_summary
 
     facts = dict(_own_facts(ctx))
-    table, _, before = _kpi_table(ctx)
-    if "high_revenue_share" in table.index:
-        facts["high_revenue_share"] = float(table.at["high_revenue_share", "current"])
+    before = _kpi_table(ctx)[2]
     listed = last_list(ctx)
     compared = {
         "previous": before.period,
