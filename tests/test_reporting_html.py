@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import re
 
 import matplotlib
@@ -111,11 +113,67 @@ def page(tmp_path_factory) -> str:
     return _render(tmp_path_factory.mktemp("html"), _notebook(1))
 
 
+def _policy(page: str) -> dict[str, list[str]]:
+    """The page's Content-Security-Policy meta as ``{directive: [sources]}``."""
+    meta = re.search(r'<meta[^>]*http-equiv="Content-Security-Policy"[^>]*>', page).group(0)
+    content = re.search(r'content="([^"]+)"', meta).group(1)
+    directives = (d.split() for d in content.split(";") if d.strip())
+    return {d[0]: d[1:] for d in directives}
+
+
+def _inline_scripts(page: str) -> list[str]:
+    return re.findall(r"<script>(.*?)</script>", page, re.S)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
 def test_no_external_scripts_or_links(page):
     assert not re.search(r"<script[^>]*\bsrc=", page)
     assert not re.search(r"""<link[^>]*href=["']?(https?:)?//""", page)
     assert "cdnjs" not in page and "unpkg" not in page and "mermaid.esm" not in page
-    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    policy = _policy(page)
+    assert policy["default-src"] == ["'none'"]
+    assert policy["img-src"] == ["data:"] and policy["font-src"] == ["data:"]
+
+
+def test_only_the_table_script_is_allowed_by_its_hash(page):
+    scripts = _inline_scripts(page)
+    assert len(scripts) == 1 and "an-sortable" in scripts[0]  # the table sorter/filter
+    assert _policy(page)["script-src"] == [_sha256(scripts[0])]
+    # the policy comes before the script it allows
+    assert page.index("Content-Security-Policy") < page.index("<script>")
+
+
+def test_injected_script_and_handler_have_no_hash_so_never_run(tmp_path):
+    # text/html that no one escaped (Styler, Markdown and to_html(escape=False) do this)
+    nb = _notebook(1)
+    injected = "window.pwned = 1"
+    nb.cells[4].outputs = [
+        new_output(
+            "display_data",
+            data={
+                "text/html": f'<script>{injected}</script><b onclick="{injected}">x</b>',
+                "text/plain": "x",
+            },
+        )
+    ]
+    page = _render(tmp_path, nb)
+    assert f"<script>{injected}</script>" in page  # in the page, but inert:
+    allowed = _policy(page)["script-src"]
+    assert _sha256(injected) not in allowed
+    assert all(s.startswith("'sha256-") for s in allowed)  # no 'unsafe-inline'/'unsafe-hashes'
+    assert (
+        len(allowed) == 1 and allowed == _policy(_render(tmp_path, _notebook(1), "b"))["script-src"]
+    )  # the same single hash whatever the data
+
+
+def test_print_stylesheet_follows_the_lab_css(page):
+    assert "@page{size:A4;" in page and "@media print{" in page
+    # after the lab template's "@page { margin: 0.5in; }", so A4 and its margins win
+    assert page.index("@page{size:A4;") > page.index("margin: 0.5in")
+    assert ".an-filter,a.anchor-link" in page  # filter boxes and anchors are not printed
 
 
 def test_image_embedded(page):
@@ -199,8 +257,14 @@ def test_period_index(tmp_path):
     (period_dir / "exports" / ".rfm.csv.tmp-1").write_text("x")
     (period_dir / "quarantine" / "orders.csv").write_text("x")
     (period_dir / "quality.json").write_text("{}")
+    summary = {
+        "period": "2024-03",
+        "facts": {},
+        "headline": {"active": 6022.0, "revenue": 1438.5, "nps": 7.07, "csat": None},
+    }
+    (period_dir / "summary.json").write_text(json.dumps(summary))
     pages = [
-        {"file": "segments.html", "title": "<script>alert(1)</script>", "seconds": 3.24},
+        {"file": "segments.html", "title": "<script>alert(1)</script>"},
         {"file": "javascript:alert(1)", "title": "evil"},
     ]
     out = render_period_index(
@@ -208,7 +272,7 @@ def test_period_index(tmp_path):
         period="2024-03",
         pages=pages,
         quality={
-            "source": "postgresql://***@db/crm",
+            "source": "/home/ana/secret/exports",
             "tables": {
                 "transactions": {"rows_in": 1000, "kept": 990, "quarantined": 10, "balanced": True},
                 "<orders>": {"rows_in": 5, "kept": 4, "balanced": False},
@@ -217,21 +281,28 @@ def test_period_index(tmp_path):
         },
         lang="en",
         generated_at=GENERATED,
+        source="exports <2024>",
     )
     text = out.read_text(encoding="utf-8")
     assert out == period_dir / "index.html"
     assert '<a href="segments.html">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in text
-    assert "3.2 s" in text
-    assert "<script" not in text and "<img" not in text
+    assert len(_inline_scripts(text)) == 1 and text.count("<script") == 1  # the table script
+    assert _policy(text)["script-src"] == [_sha256(_inline_scripts(text)[0])]
+    assert "<img" not in text and "@page{size:A4;" in text
     assert 'href="javascript' not in text  # missing page is listed, not linked
     assert "missing" in text
-    assert 'href="quality.json"' in text and "manifest.json" not in text
+    # headline figures from summary.json, before the pages; missing shown as a dash
+    assert text.index(">6,022<") < text.index("Report pages") < text.index("Data and files")
+    assert ">7.1<" in text and ">–<" in text
+    # the source is named as given, never the machine path the ledger came with
+    assert "exports &lt;2024&gt;" in text and "/home/ana" not in text
+    assert 'href="quality.json"' in text and 'href="summary.json"' in text
+    assert "manifest.json" not in text
     assert 'href="exports/rfm%20%E5%88%86%E5%B1%82.csv"' in text
     assert ".tmp-1" not in text
     assert 'href="quarantine/orders.csv"' in text
     assert "<th>Rows in</th>" in text and ">1,000<" in text and ">990<" in text  # ledger
     assert "<th>&lt;orders&gt;</th>" in text and "✗" in text
-    assert "skipped.surveys" in text and "&lt;img src=x onerror=1&gt;" in text
     assert "https:" not in text and "http:" not in text
 
 

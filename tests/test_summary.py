@@ -155,9 +155,7 @@ def test_published_and_recomputed_last_month_agree(sample_reports, small_sample,
     assert both["compared"]["previous_source"] == "published"
     assert alone["compared"]["previous_source"] == "recomputed"
     assert both["compared"]["previous_facts"] == pytest.approx(september["facts"])
-    assert both["compared"]["previous_facts"] == pytest.approx(
-        alone["compared"]["previous_facts"]
-    )
+    assert both["compared"]["previous_facts"] == pytest.approx(alone["compared"]["previous_facts"])
     assert both["compared"]["last_list"] == pytest.approx(alone["compared"]["last_list"])
     assert both["compared"]["last_list"]["listed"] > 0
     # the archive lists both periods, newest first, with their headline figures

@@ -2,6 +2,7 @@
 
 Errors a user can fix (:class:`analysis.exceptions.AnalysisError`) are printed as
 one message and exit with status 2; a traceback is shown only with ``--debug``.
+``report --pdf`` without a browser publishes the HTML, says what is missing, exits 2.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-quarantine-share", type=float)
     r.add_argument(
         "-p", "--param", action="append", metavar="NAME=VALUE", help="extra notebook parameter"
+    )
+    r.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each page to <period>/pdf/<page>.pdf (A4; needs Chromium)",
     )
     return p
 
@@ -123,6 +129,20 @@ def _run(args) -> int:
             seed=args.seed,
         )
         print(index)
+        if args.pdf:
+            return _write_pdfs(Path(index).parent)
+    return 0
+
+
+def _write_pdfs(period_dir: Path) -> int:
+    """PDFs of a published report; without a browser the HTML report stays, status 2."""
+    from analysis.reporting.browser import BrowserError, BrowserNotFound, write_pdfs
+
+    try:
+        write_pdfs(period_dir)
+    except (BrowserNotFound, BrowserError) as exc:
+        print(f"PDFs not written (the HTML report is published): {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

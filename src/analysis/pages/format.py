@@ -195,11 +195,29 @@ def format_frame(
     return _format_cells(df, kinds, headers, index, default)[0]
 
 
-def _td(text: str, kind: str) -> str:
+def _sort_value(value: Any, kind: str) -> str | None:
+    """The raw number a numeric cell sorts on (``data-sort``), or None (text, date, missing)."""
+    if kind in _NON_NUMERIC or value is None:
+        return None
+    if pd.api.types.is_scalar(value) and bool(pd.isna(value)):
+        return None
+    if kind == "days" and isinstance(value, dt.timedelta | np.timedelta64):
+        value = pd.Timedelta(value).total_seconds() / 86400
+    if isinstance(value, numbers.Integral | np.bool_):
+        return str(int(value))
+    number = float(value)
+    if np.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"  # what JavaScript's Number() reads
+    return repr(number)
+
+
+def _td(text: str, kind: str, sort: str | None = None) -> str:
     if kind not in _NON_NUMERIC:
-        return f'<td class="num">{html.escape(text)}</td>'
+        key = "" if sort is None else f' data-sort="{html.escape(sort, quote=True)}"'
+        return f'<td class="num"{key}>{html.escape(text)}</td>'
     if kind == "text" and len(text) > _WRAP_OVER:
-        return f'<td style="white-space:normal;min-width:16em">{html.escape(text)}</td>'
+        wrap = 'class="an-wrap" style="white-space:normal;min-width:16em"'
+        return f"<td {wrap}>{html.escape(text)}</td>"
     return f"<td>{html.escape(text)}</td>"
 
 
@@ -226,25 +244,34 @@ def render_table(
     Returns
     -------
     str
-        A ``<div class="an-table-wrap">`` around a ``<table class="an-table">``; numeric
-        cells have ``class="num"``; every header and cell is HTML-escaped.
+        A ``<div class="an-table-wrap">`` around a ``<table class="an-table">`` with one
+        header row in ``<thead>`` and the rows in ``<tbody>`` (the page script sorts such
+        tables by column); numeric cells have ``class="num"`` and the raw number in
+        ``data-sort`` (none when missing); every header and cell is HTML-escaped.
 
     Examples
     --------
     >>> out = render_table(pd.DataFrame({"n": [5, 6, 7]}), {"n": "count"}, max_rows=1)
-    >>> '<td class="num">5</td>' in out, "… +2" in out
+    >>> '<td class="num" data-sort="5">5</td>' in out, "… +2" in out
     (True, True)
     """
     if max_rows is not None and max_rows < 0:
         raise ValueError(f"max_rows must be >= 0, got {max_rows}")
     cells, resolved, hidden = _format_cells(df, kinds, headers, index, "text", max_rows)
+    # the raw numbers behind the shown text, for the page's column sorter
+    raw = (df.reset_index() if index else df).iloc[: len(cells)]
+    sort = [[_sort_value(v, k) for v in raw.iloc[:, i].tolist()] for i, k in enumerate(resolved)]
     head = "".join(
         ("<th>" if k in _NON_NUMERIC else '<th class="num">') + f"{html.escape(str(h))}</th>"
         for h, k in zip(cells.columns, resolved, strict=True)
     )
     rows = [
-        "<tr>" + "".join(_td(t, k) for t, k in zip(values, resolved, strict=True)) + "</tr>"
-        for values in cells.itertuples(index=False, name=None)
+        "<tr>"
+        + "".join(
+            _td(t, k, sort[i][r]) for i, (t, k) in enumerate(zip(values, resolved, strict=True))
+        )
+        + "</tr>"
+        for r, values in enumerate(cells.itertuples(index=False, name=None))
     ]
     if hidden:
         more = format_value(hidden, "count")

@@ -343,8 +343,11 @@ def _theme_findings(ctx: RunContext) -> list[Finding]:
     if moved.empty:
         return []
     r = moved.loc[moved["negative_share_change"].abs().idxmax()]
-    key = "summary.finding.theme_up" if r["negative_share_change"] > 0 else (
-        "summary.finding.theme_down")
+    key = (
+        "summary.finding.theme_up"
+        if r["negative_share_change"] > 0
+        else ("summary.finding.theme_down")
+    )
     return [Finding("theme", key,
                     {"s": float(r["negative_share"]),
                      "b": float(r["negative_share"] - r["negative_share_change"]),
@@ -403,8 +406,15 @@ def _detractor_findings(ctx: RunContext) -> list[Finding]:
     high = f[f["value_tier"] == "high"]
     if high.empty:
         return []
-    return [Finding("detractors", "summary.finding.detractors",
-                    {"n": len(high), "m": ctx.settings.followup_months}, {}, score=70.0)]
+    return [
+        Finding(
+            "detractors",
+            "summary.finding.detractors",
+            {"n": len(high), "m": ctx.settings.followup_months},
+            {},
+            score=70.0,
+        )
+    ]
 
 
 def _quality_findings(ctx: RunContext) -> list[Finding]:

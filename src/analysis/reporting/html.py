@@ -2,16 +2,19 @@
 
 Every page opens from a file share with no network: nbconvert's lab template is rendered
 with its CDN scripts (require.js, MathJax, Mermaid, widget manager) removed, images embedded,
-and a Content-Security-Policy that forbids all scripts and remote loads. The policy is also
-the second line of defence against script smuggled into outputs by data (pandas Styler,
-``display(Markdown(...))``, ``to_html(escape=False)`` do not escape).
+and a Content-Security-Policy that forbids remote loads and every script but the page's own
+table sorter/filter (allowed by its SHA-256 hash). The policy is also the second line of
+defence against script smuggled into outputs by data (pandas Styler,
+``display(Markdown(...))``, ``to_html(escape=False)`` do not escape). Pages print on A4.
 
 Pages are deterministic: two runs with the same outputs differ only in ``generated_at``.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import html
 import json
 import os
@@ -26,14 +29,125 @@ __all__ = ["render_notebook_html", "render_period_index", "render_reports_index"
 
 _HTML_LANG = {"zh": "zh-CN", "en": "en"}
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# No script at all, nothing fetched: inline styles and data: images/fonts only.
+# The one script of every page: table sorting and filtering. Page text is only read
+# through textContent and moved, never parsed as HTML. The policy allows exactly this text
+# by its hash, so a script smuggled in by data (an inline <script> or an on* attribute)
+# still never runs; edit it here only (the hash follows).
+_TABLE_JS = r"""(function () {
+  "use strict";
+  // A click on a header sorts the rows (numbers by data-sort), a box filters long tables.
+  var MISSING = "\u2013";
+  var collator = new Intl.Collator(document.documentElement.lang || undefined, {numeric: true});
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+
+  function key(cell) {
+    var raw = cell.getAttribute("data-sort");
+    if (raw !== null && raw !== "" && !isNaN(Number(raw))) return Number(raw);
+    var text = cell.textContent.trim();
+    if (text === "" || text === MISSING) return null;
+    var bare = text.replace(/[,\s%]/g, "");
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(bare) ? Number(bare) : text;
+  }
+
+  function compare(a, b) {
+    var an = typeof a === "number", bn = typeof b === "number";
+    if (an && bn) return a - b;
+    if (an !== bn) return an ? -1 : 1;
+    return collator.compare(a, b);
+  }
+
+  function addFilter(table, rows, ths) {
+    var box = document.createElement("div");
+    var input = document.createElement("input");
+    var count = document.createElement("span");
+    var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
+    var label = table.caption ? table.caption.textContent : "";
+    if (!label) {
+      each(ths, function (th) { label += (label ? ", " : "") + th.textContent.trim(); });
+    }
+    box.className = "an-filter";
+    input.type = "search";
+    input.className = "an-filter-input";
+    input.setAttribute("aria-label", label);
+    count.className = "an-filter-count";
+    count.textContent = rows.length + " / " + rows.length;
+    input.addEventListener("input", function () {
+      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.forEach(function (row, i) {
+        var hit = terms.every(function (t) { return texts[i].indexOf(t) >= 0; });
+        row.hidden = !hit;
+        if (hit) shown += 1;
+      });
+      count.textContent = shown + " / " + rows.length;
+    });
+    box.appendChild(input);
+    box.appendChild(count);
+    var at = table.parentNode.classList.contains("an-table-wrap") ? table.parentNode : table;
+    at.parentNode.insertBefore(box, at);
+  }
+
+  function setup(table) {
+    var head = table.tHead;
+    if (!head || head.rows.length !== 1 || table.tBodies.length !== 1) return;
+    var body = table.tBodies[0], ths = head.rows[0].cells, rows = [], rest = [];
+    each(body.rows, function (row) {
+      var plain = row.cells.length === ths.length;
+      each(row.cells, function (c) { plain = plain && c.colSpan === 1 && c.rowSpan === 1; });
+      (plain ? rows : rest).push(row);  // a "… +N" row stays last
+    });
+    if (rows.length < 2) return;
+    function sortBy(col, th, dir) {
+      var keyed = rows.map(function (row, i) {
+        return {row: row, i: i, k: key(row.cells[col])};
+      });
+      keyed.sort(function (a, b) {  // missing values last either way; ties keep their order
+        if (a.k === null || b.k === null) return a.k === b.k ? a.i - b.i : a.k === null ? 1 : -1;
+        return dir * compare(a.k, b.k) || a.i - b.i;
+      });
+      keyed.forEach(function (x) { body.insertBefore(x.row, rest[0] || null); });
+      each(ths, function (other) {
+        if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none");
+      });
+      th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+    }
+    each(ths, function (th, col) {
+      if (th.colSpan !== 1) return;
+      var go = function () {
+        sortBy(col, th, th.getAttribute("aria-sort") === "ascending" ? -1 : 1);
+      };
+      th.classList.add("an-sortable");
+      th.tabIndex = 0;
+      th.setAttribute("aria-sort", "none");
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); }
+      });
+    });
+    if (rows.length > 10) addFilter(table, rows, ths);
+  }
+
+  function init() { each(document.querySelectorAll("table"), setup); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
+"""
+_TABLE_JS_HASH = base64.b64encode(hashlib.sha256(_TABLE_JS.encode("utf-8")).digest()).decode()
+_TABLE_SCRIPT = f"<script>{_TABLE_JS}</script>"
+# Only that script, nothing fetched: inline styles and data: images/fonts only.
 _CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-    "base-uri 'none'; form-action 'none'"
+    f"default-src 'none'; script-src 'sha256-{_TABLE_JS_HASH}'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
 )
 _CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
 _HEADER_MARK = "<!-- analysis:report-header -->"
 
+# A magnifier drawn on the filter box: no word needed in either language.
+_MAGNIFIER = base64.b64encode(
+    b"<svg xmlns='http://www.w3.org/2000/svg' width='14' height='14' viewBox='0 0 14 14'>"
+    b"<circle cx='6' cy='6' r='4.5' fill='none' stroke='#57606a' stroke-width='1.6'/>"
+    b"<path d='M9.4 9.4 13 13' stroke='#57606a' stroke-width='1.6'/></svg>"
+).decode()
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans SC","Noto Sans CJK SC",
 "Microsoft YaHei","PingFang SC",sans-serif;color:#1f2328;}
@@ -57,20 +171,69 @@ font-family:system-ui,-apple-system,"Segoe UI","Noto Sans SC","Noto Sans CJK SC"
 .an-why{color:#57606a;margin-top:0;}
 .an-note{border-left:3px solid #d4a72c;background:#fff8c5;padding:6px 10px;}
 .an-table-wrap td.num,.an-table-wrap th.num{text-align:right;font-variant-numeric:tabular-nums;}
+.an-table-wrap td:not(.num),.an-table-wrap th:not(.num){text-align:left;}
 .an-missing{color:#b42318;}
 a,.an-header a{color:#0969da;}
+th.an-sortable{cursor:pointer;user-select:none;}
+th.an-sortable::after{content:"\\2195";opacity:.3;padding-left:3px;font-weight:normal;}
+th.an-sortable[aria-sort=ascending]::after{content:"\\25B2";opacity:.7;}
+th.an-sortable[aria-sort=descending]::after{content:"\\25BC";opacity:.7;}
+th.an-sortable:focus-visible{outline:2px solid #0969da;outline-offset:-2px;}
+.an-filter{display:flex;align-items:center;gap:8px;margin:8px 0 4px;}
+.an-filter-input{font:inherit;font-size:.9em;padding:3px 8px 3px 26px;min-width:16em;
+border:1px solid #d0d7de;border-radius:6px;background:#fff no-repeat 7px center;}
+.an-filter-count{color:#57606a;font-size:.85em;font-variant-numeric:tabular-nums;}
+"""
+_CSS += f".an-filter-input{{background-image:url(data:image/svg+xml;base64,{_MAGNIFIER});}}\n"
+# A4 print: no filter boxes or anchor links, figures and rows kept whole, headings kept
+# with what follows, a compact table of contents. After the lab template's own CSS, whose
+# "@page {margin: 0.5in}" it replaces and whose whole-output rule it relaxes for tables of
+# more than 8 rows (they would jump to the next page, leaving a blank half page).
+_PRINT_CSS = """
+@page{size:A4;margin:14mm 12mm 16mm;}
+@media print{
+html,body{background:#fff !important;}
+body{font-size:10.5pt;}
+main,.an-page,.an-header,.jp-Notebook{max-width:none !important;margin:0 !important;
+padding:0 !important;}
+.an-header{margin-bottom:8px !important;padding-bottom:6px !important;}
+.an-filter,a.anchor-link,.jp-Collapser{display:none !important;}
+h1,h2,h3,h4,h5,h6,.an-why{break-after:avoid;page-break-after:avoid;break-inside:avoid;}
+.jp-OutputArea-child:has(h1,h2,h3,h4,.an-why){break-after:avoid;}
+img,svg,figure,.jp-RenderedImage,.an-note,tr,thead{break-inside:avoid;page-break-inside:avoid;}
+.jp-OutputArea-child:has(tbody>tr:nth-child(9)){break-inside:auto;}
+img,svg{max-width:100% !important;height:auto !important;}
+table{font-size:8.5pt !important;}
+th,td{padding:2px 5px !important;}
+th{word-break:keep-all;}
+td{min-width:3.2em;}
+td.an-wrap{min-width:9em !important;}
+table:has(thead th:nth-child(9)){font-size:7.5pt !important;}
+table:has(thead th:nth-child(9)) :is(th,td){padding:2px 3px !important;}
+thead{display:table-header-group;}
+.an-table-wrap{overflow:visible !important;}
+th.an-sortable::after{content:none;}
+a{color:inherit;text-decoration:none;}
+.an-toc-title{font-size:10pt !important;margin:4px 0 2px !important;}
+.an-toc ul{columns:2;column-gap:24px;font-size:8.5pt;line-height:1.3;}
+.an-toc li{margin:0 !important;break-inside:avoid;}
+}
 """
 
-# Extends nbconvert's lab template: the CDN-loading blocks are emptied, the CSP goes where
-# require.js was, and a marker after <main> receives the header and table of contents.
+# Extends nbconvert's lab template: the CDN-loading blocks are emptied, the CSP and the
+# table script go where require.js was, the print stylesheet after the lab CSS (whose
+# @page it overrides), and a marker after <main> receives the header and table of contents.
 _OFFLINE_TEMPLATE_NAME = "analysis_offline.html.j2"
+_HEAD_JS = f"{_CSP_META}\n{{% raw %}}{_TABLE_SCRIPT}{{% endraw %}}"
 _OFFLINE_TEMPLATE = (
     "{%- extends 'index.html.j2' -%}\n"
-    "{%- block html_head_js -%}\n" + _CSP_META + "\n{%- endblock html_head_js -%}\n"
+    "{%- block html_head_js -%}\n" + _HEAD_JS + "\n{%- endblock html_head_js -%}\n"
     "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
     "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
     "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
     '{% block extra_css %}<style type="text/css">' + _CSS + "</style>{% endblock extra_css %}\n"
+    '{%- block html_head_css -%}<style type="text/css">' + _PRINT_CSS + "</style>"
+    "{%- endblock html_head_css -%}\n"
     "{%- block body_header -%}{{ super() }}\n" + _HEADER_MARK + "\n{%- endblock body_header -%}\n"
 )
 
@@ -96,6 +259,10 @@ _PAGE_LABELS = (
     "all_reports",
     "reports_title",
     "no_reports",
+    "data_and_files",
+    "source",
+    "summary",
+    "pdf",
 )
 
 
@@ -376,7 +543,8 @@ def _standalone_page(*, title: str, body: str, lang: str) -> str:
         f'<!DOCTYPE html>\n<html lang="{_HTML_LANG[lang]}">\n<head>\n<meta charset="utf-8">\n'
         f"{_CSP_META}\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n<style>{_PRINT_CSS}</style>\n"
+        f"{_TABLE_SCRIPT}\n</head>\n"
         f'<body>\n<main class="an-page">\n{body}\n</main>\n</body>\n</html>\n'
     )
 
@@ -420,7 +588,7 @@ def _cell(value: object) -> str:
 
 
 def _quality_section(quality: dict, lang: str) -> list[str]:
-    """The ingest ledger (one row per table) and the other entries as key/value rows."""
+    """The ingest ledger: one row per table (rows in, kept, duplicates, quarantined, ...)."""
     from analysis.i18n import label
 
     parts: list[str] = []
@@ -428,19 +596,40 @@ def _quality_section(quality: dict, lang: str) -> list[str]:
     if isinstance(tables, dict) and tables and all(isinstance(t, dict) for t in tables.values()):
         columns = [*_LEDGER_COLUMNS, "balanced"]
         head = "".join(f"<th>{_esc(label(c, lang))}</th>" for c in ["table", *columns])
-        parts.append(f"<table><tr>{head}</tr>")
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
         for name, t in tables.items():
             cells = "".join(f'<td class="num">{_cell(t.get(c, ""))}</td>' for c in columns)
             parts.append(f"<tr><th>{_esc(label(str(name), lang))}</th>{cells}</tr>")
-        parts.append("</table>")
-    rest = {k: v for k, v in quality.items() if k != "tables" or not parts}
-    if rest:
-        parts.append("<table>")
-        parts.extend(
-            f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in _quality_rows(rest)
-        )
-        parts.append("</table>")
+        parts.append("</tbody></table>")
     return parts
+
+
+#: Headline figures of a period (``summary.json``'s ``headline``) and how they are shown.
+HEADLINE = {
+    "active": "count",
+    "revenue": "money",
+    "nps": "score",
+    "csat": "pct",
+    "value_at_risk": "money",
+}
+
+
+def _headline_cells(headline: dict | None) -> list[str]:
+    from analysis.pages.format import format_value
+
+    headline = headline or {}
+    return [
+        f'<td class="num">{_esc(format_value(headline.get(k), kind))}</td>'
+        for k, kind in HEADLINE.items()
+    ]
+
+
+def _headline_heads(lang: str) -> list[str]:
+    from analysis.i18n import has, t
+
+    keys = [f"summary.short.{k}" if has(f"summary.short.{k}") else f"summary.kpi.{k}"
+            for k in HEADLINE]  # fmt: skip
+    return [f"<th>{_esc(t(key, lang))}</th>" for key in keys]
 
 
 def render_period_index(
@@ -451,8 +640,9 @@ def render_period_index(
     quality: dict | None,
     lang: str,
     generated_at: str,
+    source: str = "",
 ) -> Path:
-    """Write ``period_dir/index.html``: links to the period's pages and data files.
+    """Write ``period_dir/index.html``: the summary and the pages first, then data and files.
 
     Parameters
     ----------
@@ -461,15 +651,19 @@ def render_period_index(
     period : str
         Shown in the title.
     pages : list of dict
-        One per notebook page, in display order: ``{"file": "data_quality.html",
-        "title": "数据质量", "seconds": 3.2}`` (``seconds`` optional). A page whose file is
-        absent is listed as missing.
+        One per notebook page, in display order (the summary first): ``{"file":
+        "summary.html", "title": "月度摘要"}``. A page whose file is absent is listed as
+        missing.
     quality : dict or None
-        ``QualityReport.to_dict()``: its ``tables`` are shown as the ingest ledger (rows in,
-        kept, duplicates, quarantined, after period, balanced), other entries as key/value
-        rows (nested one level, long values cut); ``quality.json`` is linked when present.
+        ``QualityReport.to_dict()``: its ``tables`` are shown as the ingest ledger under
+        "data and files" (the source's own path is not: see ``source``).
     lang : {"zh", "en"}
     generated_at : str
+    source : str
+        The data source as stakeholders may see it (:func:`analysis.io.sources.display_source`:
+        no machine path, no credentials).
+
+    The headline figures come from ``period_dir/summary.json`` when the summary wrote one.
 
     Returns
     -------
@@ -485,44 +679,49 @@ def render_period_index(
     ...     out.name
     'index.html'
     """
+    from analysis.summary import read_summary
+
     lab = _labels(lang)
     period_dir = Path(period_dir)
     parts = [
         f'<p><a href="../index.html">← {_esc(lab["all_reports"])}</a></p>',
-        f"<h1>{_esc(period)}</h1>",
+        f"<h1>{_esc(period)} · {_esc(lab['reports_title'])}</h1>",
         f'<p class="an-muted">{_esc(lab["generated"])}: {_esc(generated_at)}</p>',
-        f"<h2>{_esc(lab['pages'])}</h2><ul>",
     ]
+    published = read_summary(period_dir)
+    if published is not None:
+        parts.append(f'<table class="an-headline"><thead><tr>{"".join(_headline_heads(lang))}'
+                     "</tr></thead>")  # fmt: skip
+        parts.append(f"<tbody><tr>{''.join(_headline_cells(published.get('headline')))}</tr>"
+                     "</tbody></table>")  # fmt: skip
+    parts.append(f'<h2>{_esc(lab["pages"])}</h2><ul class="an-pages">')
     for page in pages:
         name = str(page["file"])
         label = _esc(page.get("title") or name)
-        seconds = page.get("seconds")
-        took = (
-            f' <span class="an-muted">({float(seconds):.1f} {_esc(lab["seconds"])})</span>'
-            if seconds is not None
-            else ""
-        )
         if (period_dir / name).is_file():
-            parts.append(f'<li><a href="{_href(name)}">{label}</a>{took}</li>')
+            parts.append(f'<li><a href="{_href(name)}">{label}</a></li>')
         else:
             parts.append(
                 f'<li>{label} <span class="an-missing">({_esc(lab["missing"])})</span></li>'
             )
     parts.append("</ul>")
 
+    parts.append(f"<h2>{_esc(lab['data_and_files'])}</h2>")
+    if source:
+        parts.append(f"<p>{_esc(lab['source'])}: <strong>{_esc(source)}</strong></p>")
     if quality:
-        parts.append(f"<h2>{_esc(lab['quality'])}</h2>")
+        parts.append(f"<h3>{_esc(lab['quality'])}</h3>")
         parts.extend(_quality_section(quality, lang))
 
-    files = [period_dir / n for n in ("quality.json", "manifest.json")]
+    files = [period_dir / n for n in ("summary.json", "quality.json", "manifest.json")]
     files = [p for p in files if p.is_file()]
     sections = [(lab["files"], files)] + [
-        (lab[key], _file_list(period_dir / key)) for key in ("exports", "quarantine")
+        (lab[key], _file_list(period_dir / key)) for key in ("exports", "quarantine", "pdf")
     ]
     for heading, paths in sections:
         if not paths:
             continue
-        parts.append(f"<h2>{_esc(heading)}</h2><table>")
+        parts.append(f"<h3>{_esc(heading)}</h3><table>")
         for path in paths:
             rel = path.relative_to(period_dir).as_posix()
             parts.append(
@@ -538,7 +737,8 @@ def render_period_index(
 
 
 def render_reports_index(reports_dir: Path, *, lang: str, generated_at: str) -> Path:
-    """Write ``reports_dir/index.html`` listing every finished period, newest first.
+    """Write ``reports_dir/index.html``: every finished period, newest first, with its
+    headline figures (from each period's ``summary.json``; "–" where it has none).
 
     A period is a ``YYYY-MM`` folder holding an ``index.html``; ``_failed``, hidden and
     temporary folders are ignored.
@@ -553,6 +753,8 @@ def render_reports_index(reports_dir: Path, *, lang: str, generated_at: str) -> 
     ...     'href="2024-03/index.html"' in text
     True
     """
+    from analysis.summary import read_summary
+
     lab = _labels(lang)
     reports_dir = Path(reports_dir)
     periods = (
@@ -572,11 +774,17 @@ def render_reports_index(reports_dir: Path, *, lang: str, generated_at: str) -> 
         f'<p class="an-muted">{_esc(lab["generated"])}: {_esc(generated_at)}</p>',
     ]
     if periods:
-        parts.append("<ul>")
-        parts.extend(
-            f'<li><a href="{_href(name + "/index.html")}">{_esc(name)}</a></li>' for name in periods
-        )
-        parts.append("</ul>")
+        parts.append(f"<table><thead><tr><th>{_esc(lab['period'])}</th>"
+                     f"{''.join(_headline_heads(lang))}</tr></thead><tbody>")  # fmt: skip
+        for name in periods:
+            published = read_summary(reports_dir / name) or {}
+            link = f'<a href="{_href(name + "/index.html")}">{_esc(name)}</a>'
+            summary = reports_dir / name / "summary.html"
+            if summary.is_file():
+                link += f' · <a href="{_href(name + "/summary.html")}">{_esc(lab["summary"])}</a>'
+            cells = "".join(_headline_cells(published.get("headline")))
+            parts.append(f"<tr><td>{link}</td>{cells}</tr>")
+        parts.append("</tbody></table>")
     else:
         parts.append(f"<p>{_esc(lab['no_reports'])}</p>")
     page_html = _standalone_page(title=lab["reports_title"], body="\n".join(parts), lang=lang)

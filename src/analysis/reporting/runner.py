@@ -25,12 +25,14 @@ import nbformat
 from analysis.cleaning.ingest import build_warehouse
 from analysis.exceptions import AnalysisError, ReportError
 from analysis.io.mapping import load_mapping
-from analysis.io.sources import redact_source
+from analysis.io.sources import display_source, redact_source
 from analysis.period import Period
 from analysis.reporting.customers import assemble_customer_export
 
-# Report notebooks run in this order; any other notebook follows alphabetically.
-NOTEBOOK_ORDER = ("data_quality", "segmentation", "churn_survival", "survey_text")
+# Report notebooks run in this order; any other notebook follows alphabetically. The
+# summary runs last (it reads what the others computed) and is listed first.
+NOTEBOOK_ORDER = ("data_quality", "segmentation", "churn_survival", "survey_text", "summary")
+PAGE_ORDER = ("summary", "segmentation", "churn_survival", "survey_text", "data_quality")
 # Parameters the runner itself sets; a notebook declares the ones it uses.
 RUNNER_PARAMETERS = (
     "period",
@@ -228,9 +230,14 @@ def run_report(
     declared = {nb.stem: read_parameters(nb) for nb in nbs}
     extra = _parse_extra(params, declared)
     load_mapping(mapping)  # fail on a bad mapping before anything runs
-    shown_source = redact_source(data)
+    logged_source = redact_source(data)  # the operator's log may name the folder
+    shown_source = display_source(data)  # pages never show the analyst's paths
     data_arg = str(Path(data).resolve()) if "://" not in str(data) else str(data)
 
+    from analysis.privacy import key_location, pseudonym_key
+
+    pseudonym_key(log=log)  # created once on a new machine, outside the reports
+    log(f"[privacy] customer ids on pages are pseudonymised with the key from {key_location()}")
     out.mkdir(parents=True, exist_ok=True)
     with _period_lock(out, str(per)):
         build = out / f".build-{per}-{os.getpid()}"
@@ -240,7 +247,7 @@ def run_report(
         timings: dict[str, float] = {}
         t_start = time.perf_counter()
         try:
-            log(f"[ingest] {shown_source} -> period {per} (to {per.end})")
+            log(f"[ingest] {logged_source} -> period {per} (to {per.end})")
             t0 = time.perf_counter()
             quality = build_warehouse(
                 data_arg,
@@ -257,6 +264,14 @@ def run_report(
             classes = _build_classes(work / "warehouse.duckdb", lang, {"seed": seed, **extra})
             timings["classes"] = round(time.perf_counter() - t0, 2)
             log(f"[classes] {len(classes):,} customers classified once: {timings['classes']:.1f} s")
+            t0 = time.perf_counter()
+            previous = _previous_period(
+                data_arg, per, out=out, work=work, mapping=mapping, lang=lang,
+                params={"seed": seed, **extra},
+            )  # fmt: skip
+            if previous:
+                timings["previous"] = round(time.perf_counter() - t0, 2)
+                log(f"[previous] {previous}: {timings['previous']:.1f} s")
             common = {
                 "period": str(per),
                 "data_path": shown_source,
@@ -286,6 +301,8 @@ def run_report(
             stamp = generated_at()
             window = _data_window(quality.to_dict())
             pages = []
+            rank = {stem: i for i, stem in enumerate(PAGE_ORDER)}
+            executed.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
             for target in executed:
                 nb = nbformat.read(str(target), as_version=4)
                 title = _page_title(target.stem, lang) or _title(nb) or target.stem
@@ -332,6 +349,7 @@ def run_report(
                 quality=quality.to_dict(),
                 lang=lang,
                 generated_at=stamp,
+                source=shown_source,
             )
             shutil.rmtree(work)
             final = _publish(build, out / str(per))
@@ -395,6 +413,34 @@ def _build_classes(warehouse: Path, lang: str, params: dict):
     ctx = build_context(open_warehouse(warehouse), lang=lang, settings=settings)
     save_context(ctx)
     return ctx.class_export()
+
+
+def _previous_period(
+    data, per: Period, *, out: Path, work: Path, mapping, lang: str, params: dict
+) -> str | None:
+    """Ingest and classify the previous period when no report of it was published.
+
+    The summary compares with last month's own figures (value at risk, the at-risk list
+    it would have made). When ``<out>/<previous>/summary.json`` exists they are read from
+    there; otherwise the previous period is built here, as of its end, from the same
+    source, into ``_work/previous/`` (removed with the build). Returns a line for the
+    log, or None when nothing was built (published, or no data that early).
+    """
+    from analysis.summary import PREVIOUS_DIR, read_summary
+
+    prev = per.previous()
+    if read_summary(out / str(prev)) is not None:
+        return None
+    folder = work / PREVIOUS_DIR
+    try:
+        build_warehouse(data, period=prev, mapping=mapping,
+                        warehouse=folder / "warehouse.duckdb",
+                        quarantine_dir=folder / "quarantine")  # fmt: skip
+    except AnalysisError as exc:  # no transactions on or before the previous end
+        shutil.rmtree(folder, ignore_errors=True)
+        return f"{prev} not recomputed: {str(exc).splitlines()[0]}"
+    _build_classes(folder / "warehouse.duckdb", lang, params)
+    return f"{prev} recomputed as of its end (no published report to compare with)"
 
 
 def _page_title(stem: str, lang: str) -> str | None:
