@@ -134,9 +134,9 @@ def test_first_run_recomputes_last_month_and_scores_its_list(ctx):
 def test_without_a_source_last_month_is_missing_and_said(small_warehouse, tmp_path):
     bare = build_context(small_warehouse, lang="en", report_dir=tmp_path / "2026-10")
     result = summary.last_list(bare)
-    assert result.skipped and result.reason == "summary.skip.no_previous"
+    assert result.skipped and result.reason == "summary.skip.no_source"
     k = summary.kpis(bare)
-    assert k.previous_source == "none" and pd.isna(k.table.at["value_at_risk", "previous"])
+    assert k.previous_source == "no_source" and pd.isna(k.table.at["value_at_risk", "previous"])
     assert "NaN" not in render_html(k, "en")
 
 

@@ -270,9 +270,12 @@ class PreviousRun:
     Attributes
     ----------
     period : str
-    source : {"published", "recomputed", "none"}
+    source : {"published", "recomputed", "no_data", "no_source"}
+        ``no_data``: the data does not reach the previous period's end; ``no_source``:
+        nothing published and no data source to recompute from (a context built from a
+        warehouse alone).
     facts : dict
-        :func:`period_facts` of that period (empty with ``source == "none"``).
+        :func:`period_facts` of that period (empty unless published or recomputed).
     """
 
     period: str
@@ -310,8 +313,8 @@ def previous_run(ctx) -> PreviousRun:
                 facts["at_risk_ids"] = _published_ids(Path(ctx.report_dir).parent / prev)
                 return PreviousRun(prev, "published", facts)
         pctx = _previous_context(ctx)
-        if pctx is None:
-            return PreviousRun(prev, "none", {})
+        if isinstance(pctx, str):
+            return PreviousRun(prev, pctx, {})
         return PreviousRun(prev, "recomputed", period_facts(pctx))
 
     return ctx.memo("summary.previous", load)
@@ -329,22 +332,23 @@ PREVIOUS_DIR = "previous"
 
 
 def _previous_context(ctx):
+    """Last period's context, or why there is none (``no_data`` / ``no_source``)."""
     from analysis.exceptions import AnalysisError
     from analysis.pages.context import open_context
 
     settings = {k: getattr(ctx.settings, k) for k in ctx.settings.__dataclass_fields__}
     prev = str(ctx.period.previous())
-    if ctx.run_store is not None:
+    if ctx.run_store is not None:  # in a run: the runner built it unless the data stops
         wh = ctx.warehouse.path.parent / PREVIOUS_DIR / "warehouse.duckdb"
         if not wh.is_file():
-            return None
+            return "no_data"
         return open_context(warehouse=str(wh), lang=ctx.lang, **settings)
     if not ctx.source or "://" in ctx.source or not Path(ctx.source).exists():
-        return None
+        return "no_source"
     try:
         return open_context(period=prev, data_path=ctx.source, lang=ctx.lang, **settings)
     except AnalysisError:  # no data on or before the previous period's end
-        return None
+        return "no_data"
 
 
 def score_previous_list(ctx, previous: PreviousRun, top: int = TOP_OF_LIST) -> dict | None:

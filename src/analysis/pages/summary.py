@@ -688,8 +688,8 @@ def last_list(ctx: RunContext) -> LastList | Skipped:
     from analysis.summary import previous_run, score_previous_list
 
     before = previous_run(ctx)
-    if before.source == "none":
-        return Skipped("summary.last_list", "summary.skip.no_previous", {"q": before.period})
+    if before.source in ("no_data", "no_source"):
+        return Skipped("summary.last_list", f"summary.skip.{before.source}", {"q": before.period})
     scored = ctx.memo("summary.last_list", lambda: score_previous_list(ctx, before))
     if scored is None:
         return Skipped("summary.last_list", "summary.skip.no_previous_list",
