@@ -424,3 +424,10 @@ def test_pdf_per_page(sample_reports, tmp_path):
     for pdf in pdfs:
         sizes = _pdf_pages(pdf)
         assert sizes and all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for w, h in sizes), pdf
+    # the index, rendered again from the folder's own files, now lists the PDFs
+    from analysis.reporting.runner import refresh_period_index
+
+    before = (period / "index.html").read_text("utf-8")
+    text = refresh_period_index(period).read_text("utf-8")
+    assert 'href="pdf/summary.pdf"' in text and "pdf/summary.pdf" not in before
+    assert text.replace('href="pdf/', "").count("<li>") == before.count("<li>")

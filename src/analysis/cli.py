@@ -137,12 +137,14 @@ def _run(args) -> int:
 def _write_pdfs(period_dir: Path) -> int:
     """PDFs of a published report; without a browser the HTML report stays, status 2."""
     from analysis.reporting.browser import BrowserError, BrowserNotFound, write_pdfs
+    from analysis.reporting.runner import refresh_period_index
 
     try:
         write_pdfs(period_dir)
     except (BrowserNotFound, BrowserError) as exc:
         print(f"PDFs not written (the HTML report is published): {exc}", file=sys.stderr)
         return 2
+    refresh_period_index(period_dir)  # the index lists pdf/ too
     return 0
 
 

@@ -415,6 +415,30 @@ def _build_classes(warehouse: Path, lang: str, params: dict):
     return ctx.class_export()
 
 
+def refresh_period_index(period_dir: str | Path) -> Path:
+    """Render a published period's ``index.html`` again from its own files.
+
+    For files added after the run (``report --pdf`` writes ``pdf/``): the pages, the
+    language, the source and the ledger are read from ``manifest.json`` and
+    ``quality.json``, so the index lists what the folder holds now.
+    """
+    from analysis.reporting.html import render_period_index
+
+    period_dir = Path(period_dir)
+    manifest = json.loads((period_dir / "manifest.json").read_text("utf-8"))
+    quality_path = period_dir / "quality.json"
+    quality = json.loads(quality_path.read_text("utf-8")) if quality_path.is_file() else None
+    params = manifest.get("parameters", {})
+    lang = params.get("lang", "zh")
+    stems = [Path(n).stem for n in manifest.get("notebooks", [])]
+    rank = {stem: i for i, stem in enumerate(PAGE_ORDER)}
+    stems.sort(key=lambda s: (rank.get(s, len(rank)), s))
+    pages = [{"file": f"{s}.html", "title": _page_title(s, lang) or s} for s in stems]
+    return render_period_index(period_dir, period=manifest["period"], pages=pages,
+                               quality=quality, lang=lang, generated_at=manifest["generated_at"],
+                               source=params.get("data_path", ""))  # fmt: skip
+
+
 def _previous_period(
     data, per: Period, *, out: Path, work: Path, mapping, lang: str, params: dict
 ) -> str | None:
