@@ -20,7 +20,7 @@ from analysis.reporting.runner import run_report
 pytestmark = pytest.mark.slow
 
 PAGES = {"data_quality": "quality", "segmentation": "segmentation",
-         "churn_survival": "churn", "survey_text": "survey"}  # fmt: skip
+         "churn_survival": "churn", "survey_text": "survey", "summary": "summary"}  # fmt: skip
 H2 = re.compile(r"<h2 id=\"[^\"]+\">(.*?)<a class=\"anchor-link\"", re.S)
 
 
@@ -92,3 +92,17 @@ def test_report_for_a_period_before_the_data_stops_with_one_line(tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "2020-01" in err[0]
     assert not (tmp_path / "r" / "2020-01").exists()
+
+
+def test_summary_links_land_on_their_sections(report):
+    """Every finding links to a section that exists on its page, and the index lists the
+    summary first."""
+    lang, folder = report
+    page = (folder / "summary.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([a-z_]+\.html)#([a-z-]+)"', page))
+    assert links, "no finding on the small sample"
+    for target, anchor in links:
+        assert f'id="{anchor}"' in (folder / target).read_text(encoding="utf-8"), (target, anchor)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'<li><a href="([a-z_]+\.html)"', index)
+    assert hrefs[0] == "summary.html" and len(hrefs) == len(PAGES)

@@ -162,3 +162,15 @@ def test_published_and_recomputed_last_month_agree(sample_reports, small_sample,
     archive = (out / "index.html").read_text("utf-8")
     assert archive.index("2026-10/index.html") < archive.index("2026-09/index.html")
     assert f"{both['headline']['active']:,.0f}" in archive
+
+
+def test_every_finding_links_to_a_section_of_its_page():
+    from analysis.i18n import has
+    from analysis.pages import quality, segmentation
+
+    modules = {"segmentation.html": segmentation, "churn_survival.html": churn,
+               "survey_text.html": survey, "data_quality.html": quality,
+               "summary.html": summary}  # fmt: skip
+    for page, section in summary._LINKS.values():
+        assert section.split(".", 1)[1] in modules[page].SECTIONS, (page, section)
+        assert has(f"{section}.title")

@@ -49,7 +49,7 @@ CONTACTS_SHOWN = 15
 
 _LINKS = {
     "flow": ("segmentation.html", "seg.migration"),
-    "tier_churn": ("segmentation.html", "seg.value_tiers"),
+    "tier_churn": ("churn_survival.html", "churn.survival_curves"),
     "theme": ("survey_text.html", "survey.aspects"),
     "nps": ("survey_text.html", "survey.trend"),
     "revenue": ("summary.html", "summary.kpis"),
