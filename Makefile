@@ -48,10 +48,12 @@ public-data: $(VENV)/.installed-public ## convert CDNOW and IBM Telco from their
 	$(BIN)/analysis datasets cdnow --out data/public/cdnow
 	$(BIN)/analysis datasets telco --out data/public/telco
 
+# Tests never touch the real pseudonym key: tests/conftest.py points ANALYSIS_CONFIG_DIR at a
+# temporary folder, and the doctest and notebook runs (no conftest) at .cache/test-config.
 test: $(VENV)/.installed-public data/sample/truth.json ## run the whole test suite (unit, notebooks, end to end)
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --doctest-modules src -p no:cacheprovider
-	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
+	ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --doctest-modules src -p no:cacheprovider
+	ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
 test-fast: $(VENV)/.installed ## unit tests only (no notebooks, no end-to-end runs)
 	$(BIN)/python -m pytest tests -m "not slow"

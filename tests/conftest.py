@@ -26,6 +26,20 @@ TRANSACTIONS = """order_id,customer_id,order_date,amount
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key_dir(tmp_path_factory) -> Path:
+    """Tests read and write the pseudonym key in a temporary folder, never in the home
+    folder, and ignore a key set in the developer's environment (report kernels inherit
+    both settings)."""
+    from analysis.privacy import CONFIG_DIR_ENV, KEY_ENV
+
+    folder = tmp_path_factory.mktemp("analysis_config")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CONFIG_DIR_ENV, str(folder))
+        mp.delenv(KEY_ENV, raising=False)
+        yield folder
+
+
 def write_source(folder: Path, files: dict[str, str | bytes], encoding: str = "utf-8") -> Path:
     """Write ``{name: text}`` into ``folder`` (text encoded with ``encoding``)."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from analysis.warehouse import open_warehouse
 SECTIONS = ("summary", "trend", "csat", "response_rate", "by_group", "sentiment",
             "detractor_comments", "keywords", "themes", "drivers", "followups")  # fmt: skip
 # columns holding data values (comments, theme terms, channel names), not words of the page
-DATA_COLUMNS = ("comment", "name", "top_terms", "term", "channel", "customer_id")
+DATA_COLUMNS = ("comment", "name", "top_terms", "term", "channel", "customer_id", "pseudonym")
 
 
 @pytest.fixture(scope="session")

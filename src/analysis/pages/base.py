@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis.i18n import has, t
 from analysis.pages.format import Table, format_value
+from analysis.privacy import OTHER
 
 __all__ = [
     "Section", "Skipped", "Note", "Text", "Chart", "Heading", "LangTable", "Word", "show",
@@ -179,6 +180,8 @@ def _word(scheme: str, code: object, lang: str) -> str:
         from analysis.i18n import label
 
         return label(str(code), lang)
+    if code == OTHER:  # small groups folded together (analysis.privacy), in any scheme
+        return t("label.other", lang)
     # strict: a code without a catalogue entry is a bug, not a word to show as is
     return t(f"class.{scheme}.{code}", lang)
 

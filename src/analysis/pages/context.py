@@ -60,6 +60,10 @@ class RunSettings:
         Survey follow-up list: latest answer within this many months.
     examples_per_theme : int
         Example comments shown per theme.
+    min_group_size : int
+        Groups of fewer customers are shown on pages only inside one "other" group
+        (:func:`analysis.privacy.fold_small_groups`); exports and statistics keep every
+        group.
     """
 
     seed: int = 0
@@ -75,6 +79,7 @@ class RunSettings:
     top_n: int = 200
     followup_months: int = 3
     examples_per_theme: int = 3
+    min_group_size: int = 5
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None) -> RunSettings:

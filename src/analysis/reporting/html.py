@@ -260,6 +260,7 @@ _PAGE_LABELS = (
     "reports_title",
     "no_reports",
     "data_and_files",
+    "operational",
     "source",
     "summary",
     "pdf",
@@ -707,6 +708,7 @@ def render_period_index(
     parts.append("</ul>")
 
     parts.append(f"<h2>{_esc(lab['data_and_files'])}</h2>")
+    parts.append(f'<p class="an-note">{_esc(lab["operational"])}</p>')
     if source:
         parts.append(f"<p>{_esc(lab['source'])}: <strong>{_esc(source)}</strong></p>")
     if quality:

@@ -105,18 +105,24 @@ class _Table:
 
     Headers are ``churn.col.<column>`` and formats :data:`COLUMN_KINDS`; ``covariates``
     columns hold covariate codes, ``labels`` maps a column to the catalogue prefix of its
-    codes (``{"model": "churn.model."}``) and ``classes`` a column to its class scheme.
+    codes (``{"model": "churn.model."}``) and ``classes`` a column to its class scheme;
+    in the ``folded`` columns the code ``other`` is the small groups shown together
+    (:func:`analysis.privacy.fold_small_groups`).
     """
 
     frame: pd.DataFrame
     covariates: tuple = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     classes: Mapping[str, str] = field(default_factory=dict)
+    folded: tuple = ()
 
     def render(self, lang: str):
         from analysis.i18n import t
+        from analysis.privacy import OTHER
 
         df = self.frame.copy()
+        for col in self.folded:
+            df[col] = [t("label.other", lang) if c == OTHER else c for c in df[col]]
         for col in self.covariates:
             df[col] = [_covariate_words(c, lang) for c in df[col]]
         for col, prefix in self.labels.items():

@@ -11,6 +11,7 @@ from analysis.pages.base import Chart, Note, Section, Skipped, Text
 from analysis.pages.churn._common import CONTRACT, DURATION, EVENT, MIN_EVENTS, _Table
 from analysis.pages.churn.data import _gate, churn_data
 from analysis.pages.context import RunContext
+from analysis.privacy import OTHER, fold_small_groups
 
 #: Months ahead the projection is read at (and drawn to, beyond the data).
 PROJECT_MONTHS = (12, 24, 36)
@@ -36,13 +37,15 @@ class ContractRetention(Section):
         The grouping column (``plan``), or None: one group ``all`` (no plan column).
     not_fitted : pandas.DataFrame
         ``group``, ``customers``, ``lost``, ``why`` (``too_few_customers``, ``no_loss``,
-        ``not_identified``) of the plans no sBG could be fitted to.
+        ``not_identified``) of the plans no sBG could be fitted to; plans of fewer than
+        ``min_size`` customers are one group ``other`` (too few customers).
     """
 
     fits: pd.DataFrame
     curves: pd.DataFrame
     not_fitted: pd.DataFrame
     by: str | None = "plan"
+    min_size: int = 5
     section = "churn.contract_retention"
 
     def blocks(self) -> Iterator:
@@ -59,7 +62,13 @@ class ContractRetention(Section):
         yield Chart(self._draw)
         if len(self.not_fitted):
             yield Note("churn.contract_retention.not_fitted", {"need": MIN_SBG_CUSTOMERS})
-            yield _Table(self.not_fitted, labels={"why": "churn.contract_retention.why_not."})
+            yield _Table(
+                self.not_fitted,
+                labels={"why": "churn.contract_retention.why_not."},
+                folded=("group",),
+            )
+            if self.not_fitted["group"].eq(OTHER).any():
+                yield Note("privacy.folded", {"n": self.min_size})
 
     def _draw(self, lang: str):
         import matplotlib.pyplot as plt
@@ -107,6 +116,19 @@ def contract_retention(ctx: RunContext) -> ContractRetention | Skipped:
             "why": bad["reason"].str.replace("churn.skip.sbg_", "", regex=False),
         }
     )
+    # plans of fewer customers than the minimum are shown together; all of them are
+    # below MIN_SBG_CUSTOMERS, so "too few customers" is their reason
+    small = not_fitted["customers"] < ctx.settings.min_group_size
+    if small.any():
+        folded = fold_small_groups(
+            not_fitted.drop(columns="why"),
+            group="group",
+            size="customers",
+            min_size=ctx.settings.min_group_size,
+        )
+        reason = not_fitted.set_index("group")["why"]
+        folded["why"] = folded["group"].map(reason).fillna("too_few_customers")
+        not_fitted = folded
     if ok.empty:
         return Skipped("churn.contract_retention", "churn.skip.sbg_none_fitted",
                        {"need": MIN_SBG_CUSTOMERS})  # fmt: skip
@@ -119,4 +141,6 @@ def contract_retention(ctx: RunContext) -> ContractRetention | Skipped:
         table[f"km_{m}m"] = table["group"].map(at["km_survival"])
         table[f"sbg_{m}m"] = table["group"].map(at["sbg_survival"])
     table["group"] = table["group"].astype(str)
-    return ContractRetention(table, curves.reset_index(drop=True), not_fitted, by)
+    return ContractRetention(
+        table, curves.reset_index(drop=True), not_fitted, by, ctx.settings.min_group_size
+    )

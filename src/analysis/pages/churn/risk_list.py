@@ -45,6 +45,7 @@ def _contract_value(fee: pd.Series, months: int) -> pd.Series:
 
 
 def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
+    from analysis.privacy import pseudonymise
     from analysis.survival import build_at_risk_list, compute_reason_codes, predict_churn
 
     def build() -> pd.DataFrame | Skipped:
@@ -104,7 +105,11 @@ def _risk_list(ctx: RunContext) -> pd.DataFrame | Skipped:
                 name = f"{col}_{lang}"
                 if name in classes.columns:
                     labels[name] = classes[name].reindex(table["customer_id"]).to_numpy()
-        return pd.concat([table, pd.DataFrame(labels, index=table.index)], axis=1)
+        out = pd.concat([table, pd.DataFrame(labels, index=table.index)], axis=1)
+        # the page shows the pseudonym; the export has it beside the id, to match the two
+        at = out.columns.get_loc("customer_id") + 1
+        out.insert(at, "pseudonym", pseudonymise(out["customer_id"]))
+        return out
 
     return ctx.shared("churn.at_risk", build)
 
@@ -126,7 +131,9 @@ class AtRisk(Section):
     ----------
     table : pandas.DataFrame
         Every active customer scored (the export keeps the first ``top_n``): ``rank``,
-        ``customer_id``, ``value_at_risk``, ``churn_prob``, ``expected_value``,
+        ``customer_id``, ``pseudonym`` (what the page shows instead of the id, see
+        :func:`analysis.privacy.pseudonymise`), ``value_at_risk``, ``churn_prob``,
+        ``expected_value``,
         ``expected_remaining_days`` (contracts), ``kind``, ``model`` (the one model
         behind the row's probability and reasons), ``reason_1..3`` (codes),
         ``reason_1..3_vs`` (the comparison), ``reason_1..3_factor``, customer
@@ -153,6 +160,7 @@ class AtRisk(Section):
         for reason, values in self.notes:
             yield Note(reason, values)
         yield _ListTable(self.table.head(SHOWN_ROWS))
+        yield Note("privacy.pseudonyms", {"file": "exports/at_risk.csv"})
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,8 @@ class _ListTable:
 
     def render(self, lang: str):
         f = self.frame
-        df = f[["rank", "customer_id", "value_at_risk", "churn_prob", "expected_value", "kind"]]
+        # stakeholders see the pseudonym, never the id (the export has both)
+        df = f[["rank", "pseudonym", "value_at_risk", "churn_prob", "expected_value", "kind"]]
         reasons = f[[f"reason_{k}_{lang}" for k in range(1, N_REASONS + 1)]]
         df = df.assign(reasons=["; ".join(r for r in row if r) for row in reasons.to_numpy()])
         for col in LIST_CLASSES:  # the labels of ctx.classes' codes, as exported

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.pages.base import LangTable, Skipped
+from analysis.pages.base import LangTable, Note, Skipped
 from analysis.pages.context import RunContext
+from analysis.privacy import OTHER, fold_small_groups
 from analysis.segmentation.profiles import profile_segments
 
 PROFILE_KINDS = {
@@ -26,6 +27,51 @@ def _profile_table(profile: pd.DataFrame, scheme: str) -> LangTable:
         headers={"segment": "word.segment", **PROFILE_HEADERS},
         classes={"segment": scheme},
     )
+
+
+def _fold_codes(ctx: RunContext, classes: pd.DataFrame, column: str) -> tuple[pd.DataFrame, set]:
+    """``classes`` with ``column``'s classes of fewer than ``min_group_size`` customers
+    recoded ``other``, and the codes folded (what a page shows; exports keep them)."""
+    folded = fold_small_groups(
+        classes, group=column, min_size=ctx.settings.min_group_size
+    )  # fmt: skip
+    codes = set(classes.loc[folded[column].eq(OTHER), column].dropna()) - {OTHER}
+    return folded, codes
+
+
+def _recode(frame: pd.DataFrame | None, column: str, codes: set) -> pd.DataFrame | None:
+    """``frame`` (last period's snapshot) with ``codes`` of ``column`` recoded ``other``."""
+    if frame is None or column not in frame.columns or not codes:
+        return frame
+    values = frame[column].astype(object)
+    return frame.assign(**{column: values.where(~values.isin(codes), OTHER)})
+
+
+def _other_last(frame: pd.DataFrame) -> pd.DataFrame:
+    if OTHER not in frame.index:
+        return frame
+    return pd.concat([frame.drop(index=OTHER), frame.loc[[OTHER]]])
+
+
+def _profile(
+    ctx: RunContext,
+    features: pd.DataFrame,
+    classes: pd.DataFrame,
+    column: str,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`profile_segments` as a page shows it: classes of fewer than
+    ``min_group_size`` customers are one class ``other`` (last), profiled from its
+    customers, so its means are exact and the counts still add up."""
+    folded, codes = _fold_codes(ctx, classes, column)
+    prof = profile_segments(features, folded, column, previous=_recode(previous, column, codes))
+    return _other_last(prof)
+
+
+def _folded_note(min_size: int, *frames: pd.DataFrame | None):
+    """The note saying small groups are shown as "other", when a frame's index has one."""
+    if any(f is not None and OTHER in f.index for f in frames):
+        yield Note("privacy.folded", {"n": min_size})
 
 
 def _bought(ctx: RunContext) -> pd.Series:

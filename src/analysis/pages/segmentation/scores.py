@@ -7,31 +7,40 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.pages.base import Chart, Section, Skipped, Text
+from analysis.pages.base import Chart, Note, Section, Skipped, Text
 from analysis.pages.context import RunContext
 from analysis.pages.segmentation._common import (
     _bought,
     _draw_sizes,
+    _folded_note,
     _need_buyers,
     _previous,
+    _profile,
     _profile_table,
 )
-from analysis.segmentation.profiles import profile_segments
 
 
 @dataclass(frozen=True)
 class Rfm(Section):
-    """R by FM grids (customers and revenue) and the named RFM segments' profile."""
+    """R by FM grids (customers and revenue) and the named RFM segments' profile.
+
+    ``grid_revenue`` is missing (drawn blank) in cells of fewer than ``min_size``
+    customers; segments that small are one row ``other`` of the profile.
+    """
 
     grid_customers: pd.DataFrame
     grid_revenue: pd.DataFrame
     profile: pd.DataFrame
+    min_size: int = 5
     section = "seg.rfm"
 
     def blocks(self) -> Iterator:
         yield Chart(self._draw_grids)
+        if self.grid_revenue.isna().to_numpy().any():
+            yield Note("privacy.cells", {"n": self.min_size})
         yield _profile_table(self.profile, "rfm_segment")
         yield Chart(lambda lang: _draw_sizes(self.profile, "rfm_segment", lang))
+        yield from _folded_note(self.min_size, self.profile)
 
     def _draw_grids(self, lang: str):
         import matplotlib.pyplot as plt
@@ -60,10 +69,15 @@ def rfm(ctx: RunContext) -> Rfm | Skipped:
         return skip
     b = _bought(ctx)
     c, f = ctx.classes, ctx.features
+    n = ctx.settings.min_group_size
+    customers = compute_rfm_grid(c)
+    # a cell of one or two customers would show what they spent: no revenue shown there
+    revenue = compute_rfm_grid(c, f["monetary_total"]).where(customers >= n)
     return Rfm(
-        compute_rfm_grid(c),
-        compute_rfm_grid(c, f["monetary_total"]),
-        profile_segments(f[b], c[b], "rfm_segment", previous=_previous(ctx)[0]),
+        customers,
+        revenue,
+        _profile(ctx, f[b], c[b], "rfm_segment", _previous(ctx)[0]),
+        n,
     )
 
 
@@ -73,12 +87,14 @@ class RfmEight(Section):
 
     centres: dict
     profile: pd.DataFrame
+    min_size: int = 5
     section = "seg.rfm_eight"
 
     def blocks(self) -> Iterator:
         yield Text("seg.rfm_eight.centres", self.centres, dict.fromkeys(self.centres, "float2"))
         yield _profile_table(self.profile, "rfm_eight")
         yield Chart(lambda lang: _draw_sizes(self.profile, "rfm_eight", lang))
+        yield from _folded_note(self.min_size, self.profile)
 
 
 def rfm_eight(ctx: RunContext) -> RfmEight | Skipped:
@@ -90,6 +106,6 @@ def rfm_eight(ctx: RunContext) -> RfmEight | Skipped:
     cen = ctx.segmentation.centres
     return RfmEight(
         {"r": cen["rfm_r"], "f": cen["rfm_f"], "m": cen["rfm_m"]},
-        profile_segments(ctx.features[b], ctx.classes[b], "rfm_eight",
-                         previous=_previous(ctx)[0]),
-    )  # fmt: skip
+        _profile(ctx, ctx.features[b], ctx.classes[b], "rfm_eight", _previous(ctx)[0]),
+        ctx.settings.min_group_size,
+    )

@@ -9,19 +9,30 @@ import pandas as pd
 
 from analysis.pages.base import Chart, LangTable, Note, Section, Text
 from analysis.pages.context import RunContext
-from analysis.pages.segmentation._common import _previous, _profile_table
+from analysis.pages.segmentation._common import (
+    _fold_codes,
+    _folded_note,
+    _previous,
+    _profile,
+    _profile_table,
+)
+from analysis.privacy import OTHER
 from analysis.segmentation.labels import ORDERS
-from analysis.segmentation.profiles import profile_segments
 
 
 @dataclass(frozen=True)
 class Lifecycle(Section):
-    """Lifecycle stages, the thresholds behind them and the purchase gaps they come from."""
+    """Lifecycle stages, the thresholds behind them and the purchase gaps they come from.
+
+    Stages of fewer than ``min_size`` customers are one stage ``other`` (last) in the
+    funnel and the profile.
+    """
 
     gaps: dict | None
     thresholds: pd.DataFrame
     stages: pd.Series
     profile: pd.DataFrame
+    min_size: int = 5
     section = "seg.lifecycle"
 
     def blocks(self) -> Iterator:
@@ -37,6 +48,7 @@ class Lifecycle(Section):
                                  "source": "threshold_source"})  # fmt: skip
         yield Chart(self._draw)
         yield _profile_table(self.profile, "lifecycle")
+        yield from _folded_note(self.min_size, self.profile)
 
     def _draw(self, lang: str):
         from analysis.i18n import t
@@ -63,10 +75,12 @@ def lifecycle(ctx: RunContext) -> Lifecycle:
     table = pd.DataFrame(rows, columns=["threshold", "value"]).assign(
         source=threshold_source(th.source)
     )
-    stages = ctx.classes["lifecycle"].value_counts().reindex(ORDERS["lifecycle"], fill_value=0)
-    prof = profile_segments(ctx.features, ctx.classes, "lifecycle",
-                            previous=_previous(ctx)[0])  # fmt: skip
-    return Lifecycle(gaps, table, stages, prof)
+    # stages of fewer customers than the minimum are drawn and profiled as one "other"
+    folded, codes = _fold_codes(ctx, ctx.classes, "lifecycle")
+    shown = [s for s in ORDERS["lifecycle"] if s not in codes] + ([OTHER] if codes else [])
+    stages = folded["lifecycle"].value_counts().reindex(shown, fill_value=0)
+    prof = _profile(ctx, ctx.features, ctx.classes, "lifecycle", _previous(ctx)[0])
+    return Lifecycle(gaps, table, stages, prof, ctx.settings.min_group_size)
 
 
 def threshold_source(source: str) -> str:

@@ -10,12 +10,14 @@ import pandas as pd
 from analysis.pages.base import Chart, Heading, Note, Section, Skipped, Text
 from analysis.pages.context import RunContext
 from analysis.pages.segmentation._common import (
+    _folded_note,
     _previous,
+    _profile,
     _profile_table,
     compute_tier_summary,
 )
+from analysis.privacy import OTHER, fold_small_groups
 from analysis.segmentation.labels import ORDERS
-from analysis.segmentation.profiles import profile_segments
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,16 @@ def summary(ctx: RunContext) -> Summary:
 
 @dataclass(frozen=True)
 class ValueTiers(Section):
-    """Pareto curve, the tier profile and (with business customers) key-account tiers."""
+    """Pareto curve, the tier profile and (with business customers) key-account tiers.
+
+    Tiers of fewer than ``min_size`` customers are one row ``other`` in the profiles.
+    """
 
     curve: pd.DataFrame
     cutoffs: tuple
     profile: pd.DataFrame
     key_accounts: pd.DataFrame | None
+    min_size: int = 5
     section = "seg.value_tiers"
 
     def blocks(self) -> Iterator:
@@ -59,6 +65,7 @@ class ValueTiers(Section):
             yield Note("seg.skip.no_business")
         else:
             yield _profile_table(self.key_accounts, "key_account_tier")
+        yield from _folded_note(self.min_size, self.profile, self.key_accounts)
 
     def _draw(self, lang: str):
         from analysis.i18n import t
@@ -80,23 +87,29 @@ def value_tiers(ctx: RunContext) -> ValueTiers:
 
     previous = _previous(ctx)[0]
     f, c = ctx.features, ctx.classes
-    prof = profile_segments(f, c, "value_tier", previous=previous)
+    prof = _profile(ctx, f, c, "value_tier", previous)
     business = c["key_account_tier"].notna()
-    key = profile_segments(f[business], c[business], "key_account_tier") if business.any() else None
+    key = _profile(ctx, f[business], c[business], "key_account_tier") if business.any() else None
     return ValueTiers(
         compute_pareto_curve(f["monetary_total"]),
         ctx.segmentation.config.value_cutoffs,
         prof,
         key,
+        ctx.settings.min_group_size,
     )
 
 
 @dataclass(frozen=True)
 class CustomerTypes(Section):
-    """Revenue share by value tier within each customer type; lifecycle by type."""
+    """Revenue share by value tier within each customer type; lifecycle by type.
+
+    In each type's column, the classes of fewer than ``min_size`` customers of that type
+    are added up in a row ``other`` (so the columns still add up).
+    """
 
     revenue_by_tier: pd.DataFrame
     lifecycle_by_type: pd.DataFrame
+    min_size: int = 5
     section = "seg.customer_types"
 
     def blocks(self) -> Iterator:
@@ -105,6 +118,7 @@ class CustomerTypes(Section):
         yield _CrossTable(self.revenue_by_tier, "value_tier", kinds)
         kinds = dict.fromkeys(self.lifecycle_by_type.columns, "count")
         yield _CrossTable(self.lifecycle_by_type, "lifecycle", kinds)
+        yield from _folded_note(self.min_size, self.revenue_by_tier, self.lifecycle_by_type)
 
 
 @dataclass(frozen=True)
@@ -135,9 +149,21 @@ def customer_types(ctx: RunContext) -> CustomerTypes | Skipped:
     types = c["customer_type"].dropna().unique()
     if len(types) < 2:
         return Skipped("seg.customer_types", "seg.skip.one_type", {"n": len(types)})
-    rev = pd.crosstab(c["value_tier"], c["customer_type"], values=ctx.features["monetary_total"],
+    n = ctx.settings.min_group_size
+    tier = _fold_cells(c["value_tier"], c["customer_type"], n)
+    rev = pd.crosstab(tier, c["customer_type"], values=ctx.features["monetary_total"],
                       aggfunc="sum", normalize="columns")  # fmt: skip
-    rev = rev.reindex([x for x in ORDERS["value_tier"] if x in rev.index])
-    life = pd.crosstab(c["lifecycle"], c["customer_type"], margins=True, margins_name="all")
-    life = life.reindex([x for x in ORDERS["lifecycle"] if x in life.index] + ["all"])
-    return CustomerTypes(rev, life)
+    rev = rev.reindex([x for x in [*ORDERS["value_tier"], OTHER] if x in rev.index])
+    stage = _fold_cells(c["lifecycle"], c["customer_type"], n)
+    life = pd.crosstab(stage, c["customer_type"], margins=True, margins_name="all")
+    life = life.reindex([x for x in [*ORDERS["lifecycle"], OTHER] if x in life.index] + ["all"])
+    return CustomerTypes(rev, life, n)
+
+
+def _fold_cells(rows: pd.Series, cols: pd.Series, min_size: int) -> pd.Series:
+    """``rows`` recoded ``other`` where its cell (row class x column class) of a cross
+    table has fewer than ``min_size`` customers: each column's small cells add up there."""
+    known = rows.notna() & cols.notna()
+    cell = pd.DataFrame({"cell": rows.astype(str) + "\x1f" + cols.astype(str)}).where(known)
+    small = fold_small_groups(cell, group="cell", min_size=min_size)["cell"].eq(OTHER)
+    return rows.astype(object).where(~(small & known), OTHER)

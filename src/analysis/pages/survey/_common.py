@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.pages.base import LangTable, Skipped
 from analysis.pages.context import RunContext
+from analysis.privacy import OTHER, fold_small_groups
 from analysis.schema import COMMENT, CSAT, CUSTOMER_ID, SCORE
 from analysis.segmentation.labels import ORDERS
 from analysis.surveys.nps import add_month, nps_groups
@@ -123,6 +124,33 @@ def _need(ctx: RunContext, section: str, *needs: str) -> Skipped | None:
     return None
 
 
+def _fold_groups(ctx: RunContext, rows: pd.DataFrame, col: str) -> pd.DataFrame:
+    """``rows`` with ``col``'s groups of fewer than ``min_group_size`` respondents as
+    ``other`` (a missing group is ``unknown`` first), for what a page shows by group.
+
+    A group's size is its distinct customers, each anonymous answer counted as one
+    person; the figures of ``other`` are then computed from its answers, exactly.
+    """
+    ids = rows[CUSTOMER_ID].astype(object)
+    anonymous = pd.Series("answer:" + rows.index.astype(str), index=rows.index, dtype=object)
+    keyed = rows.assign(
+        **{col: rows[col].astype(object).where(rows[col].notna(), UNKNOWN)},
+        _who=ids.where(ids.notna(), anonymous),
+    )
+    folded = fold_small_groups(keyed, group=col, unit="_who", min_size=ctx.settings.min_group_size)
+    return folded.drop(columns="_who")
+
+
+def _folded(*tables: pd.DataFrame | None, col: str | None = None) -> bool:
+    """Whether any table shows the group ``other`` (in ``col``, or in any column name)."""
+    for t in tables:
+        if t is None:
+            continue
+        if (col in t.columns and t[col].eq(OTHER).any()) or OTHER in t.columns:
+            return True
+    return False
+
+
 def _month(ctx: RunContext) -> str:
     return str(ctx.period)
 
@@ -143,6 +171,8 @@ def _say(how: Any, code: Any, lang: str) -> Any:
         return None
     if code == UNKNOWN:
         return t("survey.unknown", lang)
+    if code == OTHER:  # small groups folded together (analysis.privacy)
+        return t("label.other", lang)
     if how is None:  # a data value (a channel name) shown as it is
         return code
     if isinstance(how, Mapping):
@@ -177,11 +207,12 @@ class _Table:
 
 
 def _order(codes: pd.Index, scheme: str | None) -> list:
-    """Codes in the scheme's display order, other codes after, ``unknown`` last."""
+    """Codes in the scheme's display order, other codes after, ``unknown`` and the
+    folded small groups (``other``) last."""
     known = ORDERS.get(scheme, []) if scheme else []
     first = [c for c in known if c in codes]
-    rest = sorted((c for c in codes if c not in known and c != UNKNOWN), key=str)
-    return first + rest + ([UNKNOWN] if UNKNOWN in codes else [])
+    rest = sorted((c for c in codes if c not in known and c not in (UNKNOWN, OTHER)), key=str)
+    return first + rest + [c for c in (UNKNOWN, OTHER) if c in codes]
 
 
 _NPS_KINDS = {

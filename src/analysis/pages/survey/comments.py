@@ -17,6 +17,8 @@ from analysis.pages.survey._common import (
     TOP_TERMS,
     UNKNOWN,
     _comments,
+    _fold_groups,
+    _folded,
     _has_values,
     _month,
     _need,
@@ -46,8 +48,9 @@ class Sentiment(Section):
 
     ``languages``: counts of ``zh``, ``en``, ``mixed`` and ``none`` (no letters);
     ``overall``: share per sentiment; ``by_tier``, ``by_segment``: None when no answer
-    names a known customer; ``missing_corpora``: training corpora the model lacked
-    (their packages not installed), said on the page.
+    names a known customer, groups of fewer than ``min_size`` commenting customers folded
+    into ``other``; ``missing_corpora``: training corpora the model lacked (their
+    packages not installed), said on the page.
     """
 
     languages: dict
@@ -55,6 +58,7 @@ class Sentiment(Section):
     by_tier: pd.DataFrame | None
     by_segment: pd.DataFrame | None
     missing_corpora: tuple = ()
+    min_size: int = 5
     section = "survey.sentiment"
 
     def blocks(self) -> Iterator:
@@ -80,6 +84,8 @@ class Sentiment(Section):
                 {col: f"survey.col.{col}", **heads},
                 words={col: f"class.{_GROUPS[col]}."},
             )
+        if _folded(self.by_tier, col="value_tier") or _folded(self.by_segment, col="segment"):
+            yield Note("privacy.folded", {"n": self.min_size})
 
     def _draw(self, lang: str):
         import matplotlib.pyplot as plt
@@ -119,13 +125,14 @@ def sentiment(ctx: RunContext) -> Sentiment | Skipped:
     overall = {k: float(shares.get(k, 0.0)) for k in SENTIMENTS}
     by_tier = by_segment = None
     if com["value_tier"].notna().any():
-        by_tier = _shares(com, "value_tier", "value_tier")
-        by_segment = _shares(com, "segment", "rfm_segment")
+        # groups of fewer commenting customers than the minimum are shown as "other"
+        by_tier = _shares(_fold_groups(ctx, com, "value_tier"), "value_tier", "value_tier")
+        by_segment = _shares(_fold_groups(ctx, com, "segment"), "segment", "rfm_segment")
     from analysis.pages.survey._common import sentiment_model
     from analysis.text.sentiment import TRAINING_CORPORA
 
     missing = tuple(c for c in TRAINING_CORPORA if c not in sentiment_model().training)
-    return Sentiment(languages, overall, by_tier, by_segment, missing)
+    return Sentiment(languages, overall, by_tier, by_segment, missing, ctx.settings.min_group_size)
 
 
 # --- detractor comments ------------------------------------------------------------------

@@ -17,6 +17,8 @@ from analysis.pages.survey._common import (
     FEW_RESPONSES,
     GROUP_MONTHS,
     TABLE_MONTHS,
+    _fold_groups,
+    _folded,
     _has_values,
     _identified,
     _month,
@@ -269,14 +271,16 @@ class ByGroup(Section):
     """NPS with intervals per value tier, RFM segment and survey channel (last 12 months).
 
     ``tables``: group column (``value_tier``, ``segment``, ``channel``) -> frame with
-    that column then :func:`compute_nps`'s columns; ``anonymous``: answers without a
-    known customer in the window.
+    that column then :func:`compute_nps`'s columns, groups of fewer than ``min_size``
+    respondents folded into ``other`` (its NPS computed from its answers);
+    ``anonymous``: answers without a known customer in the window.
     """
 
     tables: dict
     months: tuple
     responses: int
     anonymous: int
+    min_size: int = 5
     section = "survey.by_group"
 
     def blocks(self) -> Iterator:
@@ -295,6 +299,8 @@ class ByGroup(Section):
                 {col: f"survey.col.{col}", **_NPS_HEADERS},
                 words=words,
             )
+        if any(_folded(t, col=c) for c, t in self.tables.items()):
+            yield Note("privacy.folded", {"n": self.min_size})
 
 
 def by_group(ctx: RunContext) -> ByGroup | Skipped:
@@ -318,8 +324,9 @@ def by_group(ctx: RunContext) -> ByGroup | Skipped:
         )
     tables = {}
     for col in cols:
-        t = compute_nps(recent, by=col).set_index(col)
+        # groups of fewer respondents than the minimum are shown together as "other"
+        t = compute_nps(_fold_groups(ctx, recent, col), by=col).set_index(col)
         t = t.loc[_order(t.index, _GROUPS.get(col))].reset_index()
         tables[col] = t
     anonymous = int(recent["value_tier"].isna().sum())
-    return ByGroup(tables, months, len(recent), anonymous)
+    return ByGroup(tables, months, len(recent), anonymous, ctx.settings.min_group_size)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.pages.base import Chart, Heading, Section, Skipped, Text, Word
+from analysis.pages.base import Chart, Heading, Note, Section, Skipped, Text, Word
 from analysis.pages.context import RunContext
 from analysis.pages.survey._common import (
     MIN_DRIVER_MENTIONS,
@@ -15,10 +15,13 @@ from analysis.pages.survey._common import (
     TABLE_MONTHS,
     UNKNOWN,
     _comments,
+    _fold_groups,
+    _folded,
     _need,
     _order,
     _Table,
 )
+from analysis.privacy import OTHER
 from analysis.schema import COMMENT, SCORE
 
 # --- themes ---------------------------------------------------------------------------------
@@ -33,7 +36,8 @@ class Themes(Section):
     ``selection``: coherence, redundancy and the criterion (their difference) of every k
     tried (:attr:`analysis.text.themes.ThemeModel.selection`); ``examples``: ``theme``,
     ``name``, ``score``, ``comment``; ``by_month`` and ``by_tier``: prevalence, one row
-    per theme name.
+    per theme name (``by_tier``: tiers of fewer than ``min_size`` commenting customers
+    folded into a column ``other``).
     """
 
     themes: pd.DataFrame
@@ -41,6 +45,7 @@ class Themes(Section):
     examples: pd.DataFrame
     by_month: pd.DataFrame
     by_tier: pd.DataFrame | None
+    min_size: int = 5
     section = "survey.themes"
 
     def blocks(self) -> Iterator:
@@ -71,15 +76,15 @@ class Themes(Section):
         )
         if self.by_tier is not None:
             yield Heading("survey.themes.by_tier")
-            heads = {
-                c: "survey.unknown" if c == UNKNOWN else f"class.value_tier.{c}"
-                for c in self.by_tier.columns[1:]
-            }
+            special = {UNKNOWN: "survey.unknown", OTHER: "label.other"}
+            heads = {c: special.get(c, f"class.value_tier.{c}") for c in self.by_tier.columns[1:]}
             yield _Table(
                 self.by_tier,
                 dict.fromkeys(self.by_tier.columns[1:], "pct"),
                 {"name": "survey.col.name", **heads},
             )
+            if _folded(self.by_tier):
+                yield Note("privacy.folded", {"n": self.min_size})
 
 
 def _no_themes(ctx: RunContext, section: str) -> Skipped | None:
@@ -140,9 +145,11 @@ def themes(ctx: RunContext) -> Themes | Skipped:
     by_month = _prevalence(model, com, "month", months)
     by_tier = None
     if com["value_tier"].notna().any():
-        tiers = _order(pd.Index(com["value_tier"].fillna(UNKNOWN).unique()), "value_tier")
-        by_tier = _prevalence(model, com, "value_tier", tiers)
-    return Themes(table, model.selection, examples, by_month, by_tier)
+        # tiers of fewer commenting customers than the minimum are shown as "other"
+        folded = _fold_groups(ctx, com, "value_tier")
+        tiers = _order(pd.Index(folded["value_tier"].unique()), "value_tier")
+        by_tier = _prevalence(model, folded, "value_tier", tiers)
+    return Themes(table, model.selection, examples, by_month, by_tier, ctx.settings.min_group_size)
 
 
 # --- drivers ---------------------------------------------------------------------------------
