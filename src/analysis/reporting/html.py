@@ -171,7 +171,7 @@ font-family:system-ui,-apple-system,"Segoe UI","Noto Sans SC","Noto Sans CJK SC"
 .an-why{color:#57606a;margin-top:0;}
 .an-note{border-left:3px solid #d4a72c;background:#fff8c5;padding:6px 10px;}
 .an-table-wrap td.num,.an-table-wrap th.num{text-align:right;font-variant-numeric:tabular-nums;}
-.an-table-wrap td:not(.num),.an-table-wrap th:not(.num){text-align:left;}
+div.an-table-wrap td:not(.num),div.an-table-wrap th:not(.num){text-align:left;}
 .an-missing{color:#b42318;}
 a,.an-header a{color:#0969da;}
 th.an-sortable{cursor:pointer;user-select:none;}
