@@ -144,11 +144,22 @@ def test_without_a_source_last_month_is_missing_and_said(small_warehouse, tmp_pa
 def test_published_and_recomputed_last_month_agree(sample_reports, small_sample, tmp_path):
     """Two consecutive periods (last month published) against one period alone
     (last month recomputed as of its end): the same comparison either way."""
+    import shutil
+
+    from conftest import ROOT
+
     from analysis.reporting.runner import run_report
 
+    # the churn page (whose export holds last month's list) and the summary; the summary
+    # computes what else it reads (the other pages only share it)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("churn_survival", "summary"):
+        shutil.copy2(ROOT / "notebooks" / f"{name}.ipynb", notebooks)
     out = tmp_path / "reports"
     for period in ("2026-09", "2026-10"):
-        run_report(period=period, data=small_sample, out=out, lang="en", log=lambda s: None)
+        run_report(period=period, data=small_sample, out=out, lang="en", notebooks=notebooks,
+                   log=lambda s: None)  # fmt: skip
     both = json.loads((out / "2026-10" / "summary.json").read_text("utf-8"))
     alone = json.loads((sample_reports["en"] / "summary.json").read_text("utf-8"))
     september = json.loads((out / "2026-09" / "summary.json").read_text("utf-8"))

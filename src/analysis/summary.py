@@ -135,18 +135,15 @@ def _survey_series(ctx, months: pd.Index) -> pd.DataFrame:
 
     s = _responses(ctx)
     s = s[s["month"].isin(set(months))]
-    if _has_values(s, SCORE):
-        rated = s[pd.to_numeric(s[SCORE], errors="coerce").notna()]
+    for name, column, compute in (("nps", SCORE, compute_nps), ("csat", CSAT, compute_csat)):
+        if not _has_values(s, column):
+            continue
+        rated = s[pd.to_numeric(s[column], errors="coerce").notna()]
         if len(rated):
-            n = compute_nps(rated, by="month").set_index("month")
-            out["nps"], out["nps_low"] = n["nps"], n["nps_low"]
-            out["nps_high"], out["nps_n"] = n["nps_high"], n["responses"]
-    if _has_values(s, CSAT):
-        rated = s[pd.to_numeric(s[CSAT], errors="coerce").notna()]
-        if len(rated):
-            c = compute_csat(rated, by="month").set_index("month")
-            out["csat"], out["csat_low"] = c["csat"], c["csat_low"]
-            out["csat_high"], out["csat_n"] = c["csat_high"], c["responses"]
+            r = compute(rated, by="month").set_index("month")
+            for suffix, source in (("", name), ("_low", f"{name}_low"),
+                                   ("_high", f"{name}_high"), ("_n", "responses")):  # fmt: skip
+                out[f"{name}{suffix}"] = r[source]
     return out.astype(float)
 
 

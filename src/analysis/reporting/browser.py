@@ -440,13 +440,10 @@ class Browser:
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:
+    from analysis.export import _write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _write_atomic(path, data)
     return path
 
 
