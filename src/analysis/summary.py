@@ -24,8 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.period import Period
-
 __all__ = [
     "SUMMARY_FILE",
     "SERIES_MONTHS",
@@ -410,8 +408,3 @@ def write_summary(
     path = Path(ctx.report_dir) / SUMMARY_FILE
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), "utf-8")
     return path
-
-
-def months_back(period: Period, months: int) -> str:
-    """``YYYY-MM`` of the period ``months`` before ``period``."""
-    return str(period.previous(months))
