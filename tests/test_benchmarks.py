@@ -78,3 +78,10 @@ def test_survival_benchmark_smoke(tmp_path):
     assert set(result["variants"]) == {"full_fit", "sampled_fit"}
     assert result["params"]["sample_rows"] < result["params"]["train_rows"]
     assert abs(result["checks"]["concordance_loss"]) <= 0.01
+
+
+def test_profiles_benchmark_smoke(tmp_path):
+    assert bench_run.main(["profiles", "--rows", "5000", "--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "profiles.json").read_text())
+    assert set(result["variants"]) == {"find_matches", "build_profiles"}
+    assert result["checks"]["precision"] >= 0.95 and result["checks"]["recall"] >= 0.95
