@@ -20,7 +20,7 @@ FULL_ROWS = 200_000
 
 
 def make_customers(rows: int, seed: int = 3):
-    from analysis.profiles.synthetic import make_planted_customers
+    from analysis.sample.profiles import make_planted_customers
 
     dups, near = rows * 6 // 100, rows * 4 // 100
     return make_planted_customers(
@@ -46,7 +46,7 @@ def build_factory(rows: int):
 def score(rows: int) -> dict:
     """Precision and recall of merged pairs against the planted truth."""
     from analysis.profiles import build_profiles, find_matches
-    from analysis.profiles.synthetic import true_pairs
+    from analysis.sample.profiles import true_pairs
 
     customers, truth = make_customers(rows)
     matches = find_matches(customers)

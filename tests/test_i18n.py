@@ -38,6 +38,10 @@ CJK_ALLOWED = {
     ("text/sentiment.py", "NEGATORS"): "negation words whose scope the sentiment reverses",
     ("text/sentiment.py", "_CLAUSE"): "clause boundaries that end a negation's scope",
     ("text/sentiment.py", "_NEGATION_HINT"): "characters that may start a negation",
+    ("profiles/normalise.py", "_PHONE_SEPARATORS"): "full-width brackets typed in phones",
+    ("profiles/normalise.py", "_EXTENSION"): "extension markers (转, 分机) ending a phone",
+    ("profiles/normalise.py", "_LEGAL_SUFFIX"): "legal forms (有限公司 ...) ending a company",
+    ("profiles/normalise.py", "_CITY_SUFFIXES"): "suffixes (市, 地区 ...) of city names",
 }
 
 

@@ -20,7 +20,7 @@ from analysis.profiles import (
     remap_ids,
     standardise_city,
 )
-from analysis.profiles.synthetic import make_planted_customers, true_pairs
+from analysis.sample.profiles import make_planted_customers, true_pairs
 
 
 def one(fn, value):

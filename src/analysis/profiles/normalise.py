@@ -268,7 +268,7 @@ def _city_stem(v: str, known: set[str]) -> str:
             stem = v[: -len(suffix)]
             if stem in known:
                 return stem
-            if suffix == "自治州":
+            if suffix == _CITY_SUFFIXES[0]:  # an autonomous prefecture
                 # 延边朝鲜族自治州 -> 延边: the longest known name the prefecture starts with.
                 prefixes = [k for k in known if stem.startswith(k)]
                 if prefixes:
