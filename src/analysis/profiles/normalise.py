@@ -59,6 +59,13 @@ def _as_text(s: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+def _map_text(s: pd.Series, one) -> pd.Series:
+    """``one`` applied to each value of ``s`` as text; missing stays missing (``string``)."""
+    text = _as_text(s)
+    out = [pd.NA if v is pd.NA else one(v) for v in text.tolist()]
+    return pd.Series(out, index=s.index, name=s.name, dtype="string")
+
+
 # Phones ------------------------------------------------------------------------------
 
 # Separators people type inside a number; NFKC has already made full-width ones half-width.
@@ -116,9 +123,7 @@ def normalise_phone(s: pd.Series) -> pd.Series:
     >>> normalise_phone(pd.Series(["+86 138-0013-8000", "(010) 1234-5678", "12345"])).tolist()
     ['13800138000', '01012345678', <NA>]
     """
-    text = _as_text(s)
-    out = [pd.NA if v is pd.NA else _phone_one(v) for v in text.tolist()]
-    return pd.Series(out, index=s.index, name=s.name, dtype="string")
+    return _map_text(s, _phone_one)
 
 
 # E-mails -----------------------------------------------------------------------------
@@ -165,9 +170,7 @@ def normalise_email(s: pd.Series) -> pd.Series:
     >>> normalise_email(pd.Series(["A.B+x@GMail.com", "a.b@163.com", "x@localhost"])).tolist()
     ['ab@gmail.com', 'a.b@163.com', <NA>]
     """
-    text = _as_text(s)
-    out = [pd.NA if v is pd.NA else _email_one(v) for v in text.tolist()]
-    return pd.Series(out, index=s.index, name=s.name, dtype="string")
+    return _map_text(s, _email_one)
 
 
 # Companies ---------------------------------------------------------------------------
@@ -224,9 +227,7 @@ def normalise_company(s: pd.Series) -> pd.Series:
     >>> normalise_company(names).tolist()
     ['杭州东方建筑', 'acme', <NA>]
     """
-    text = _as_text(s)
-    out = [pd.NA if v is pd.NA else _company_one(v) for v in text.tolist()]
-    return pd.Series(out, index=s.index, name=s.name, dtype="string")
+    return _map_text(s, _company_one)
 
 
 # Cities ------------------------------------------------------------------------------
