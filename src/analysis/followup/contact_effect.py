@@ -33,13 +33,22 @@ import pandas as pd
 from lifelines import CoxTimeVaryingFitter
 from lifelines.exceptions import ConvergenceError
 
-from analysis.schema import AMOUNT, CUSTOMER_ID, DATE, ORDER_DATE
+from analysis.schema import (
+    AMOUNT,
+    CUSTOMER_ID,
+    CUSTOMER_TYPE,
+    DATE,
+    END_DATE,
+    ORDER_DATE,
+    START_DATE,
+)
 
 __all__ = [
     "INTERVAL_COLUMNS",
     "MIN_EVENTS",
     "ContactEffect",
     "build_contact_intervals",
+    "build_contract_intervals",
     "fit_contact_effect",
 ]
 
@@ -57,6 +66,43 @@ SKIPPED_COLUMNS = ["reason", "customers", "events", "need"]
 
 def _epoch_day(value) -> int:
     return int((pd.Timestamp(pd.Timestamp(value).date()) - pd.Timestamp("1970-01-01")).days)
+
+
+def _expand_rows(spells: ir.Table, step: int) -> ir.Table:
+    """Rows ``[k step, (k+1) step)`` of each spell (``cid``, ``origin`` day, ``follow``
+    days, ``churned``), the last one cut at ``follow`` and carrying the event."""
+    spells = spells.filter(spells.follow > 0)
+    spells = spells.mutate(n_rows=(spells.follow / step).ceil().cast("int64"))
+    rows = spells.mutate(k=ibis.range(0, spells.n_rows, 1).unnest())
+    rows = rows.mutate(start=(rows.k * step).cast("float64"))
+    return rows.mutate(
+        stop=ibis.least(rows.start + step, rows.follow),
+        event=(rows.churned & (rows.k == rows.n_rows - 1)).cast("int64"),
+        s_day=rows.origin + rows.k * step,
+    )
+
+
+def _mark_contacted(rows: ir.Table, interactions: ir.Table, end: int) -> ir.Table:
+    """Add ``i_day``: the latest contact strictly before each row's start day (a contact
+    on the start day counts for the next row); interactions after ``end`` are unknown."""
+    i = interactions
+    i = i.filter(i[CUSTOMER_ID].notnull() & i[DATE].notnull())
+    i = i.mutate(i_day=i[DATE].cast("date").epoch_days()).filter(lambda x: x.i_day <= end)
+    i = i.group_by(i_cid=i[CUSTOMER_ID].cast("string"), i_day=i.i_day).aggregate()
+    return rows.asof_join(i, rows.s_day > i.i_day, predicates=[rows.cid == i.i_cid])
+
+
+def _check_days(window_days, step_days) -> None:
+    for name, value in (("window_days", window_days), ("step_days", step_days)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name}: must be a whole number of days >= 1, got {value}")
+
+
+def _check_columns(*specs) -> None:
+    for table, name, cols in specs:
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(f"{name}: column(s) {missing} are missing")
 
 
 def build_contact_intervals(
@@ -121,16 +167,11 @@ def build_contact_intervals(
     """
     if not churn_after_days > 0:
         raise ValueError(f"churn_after_days: must be > 0, got {churn_after_days}")
-    for name, value in (("window_days", window_days), ("step_days", step_days)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name}: must be a whole number of days >= 1, got {value}")
-    for table, name, cols in (
+    _check_days(window_days, step_days)
+    _check_columns(
         (transactions, "transactions", (CUSTOMER_ID, ORDER_DATE, AMOUNT)),
         (interactions, "interactions", (CUSTOMER_ID, DATE)),
-    ):
-        missing = [c for c in cols if c not in table.columns]
-        if missing:
-            raise ValueError(f"{name}: column(s) {missing} are missing")
+    )
     end = _epoch_day(as_of)
     thr = float(churn_after_days)
     step, window = int(step_days), int(window_days)
@@ -150,25 +191,13 @@ def build_contact_intervals(
         (cust["last"] - cust["first"]).cast("float64") + thr,
         (end - cust["first"]).cast("float64"),
     )
-    cust = cust.mutate(churned=churned, follow=follow).filter(lambda c: c.follow > 0)
-    cust = cust.mutate(n_rows=(cust.follow / step).ceil().cast("int64"))
-    rows = cust.mutate(k=ibis.range(0, cust.n_rows, 1).unnest())
-    rows = rows.mutate(start=(rows.k * step).cast("float64"))
-    rows = rows.mutate(
-        stop=ibis.least(rows.start + step, rows.follow),
-        event=(rows.churned & (rows.k == rows.n_rows - 1)).cast("int64"),
-        s_day=rows["first"] + rows.k * step,
-    )
+    cust = cust.mutate(churned=churned, follow=follow, origin=cust["first"])
+    rows = _expand_rows(cust, step)
 
     # latest purchase day strictly before the start: no purchase on or after it is seen
     p = pdays.select(p_cid=pdays.cid, p_day=pdays.pday, p_n=pdays.n)
     rows = rows.asof_join(p, rows.s_day > p.p_day, predicates=[rows.cid == p.p_cid])
-    i = interactions
-    i = i.filter(i[CUSTOMER_ID].notnull() & i[DATE].notnull())
-    i = i.mutate(i_day=i[DATE].cast("date").epoch_days()).filter(lambda x: x.i_day <= end)
-    i = i.group_by(i_cid=i[CUSTOMER_ID].cast("string"), i_day=i.i_day).aggregate()
-    # latest contact strictly before the start: a contact on the start day counts next row
-    rows = rows.asof_join(i, rows.s_day > i.i_day, predicates=[rows.cid == i.i_cid])
+    rows = _mark_contacted(rows, interactions, end)
     out = rows.select(
         customer_id=rows.cid,
         start=rows.start,
@@ -184,6 +213,116 @@ def build_contact_intervals(
         {"start": float, "stop": float, "event": int, "contacted": int, "purchases_before": int}
     )
     return df[INTERVAL_COLUMNS]
+
+
+def build_contract_intervals(
+    subscriptions: ir.Table,
+    interactions: ir.Table,
+    customers: ir.Table | None = None,
+    *,
+    as_of,
+    window_days: int = 90,
+    step_days: int = 30,
+) -> pd.DataFrame:
+    """Start–stop rows per contract: its end (churn), recent contact and adjusters.
+
+    Contract customers are where churn is observed, not inferred: the contract's
+    ``end_date``. Each contract is followed from its ``start_date`` (day 0) in steps of
+    ``step_days`` until it ends (the event, at ``end - start``) or ``as_of`` (censored).
+    A row is ``contacted`` when an interaction is dated in the ``window_days`` before its
+    start (the same no-look-ahead rule as :func:`build_contact_intervals`, contacts
+    before the contract started included). Built in the engine.
+
+    Adjusters (columns ``x_*``, fixed per contract): ``x_business`` (1 for business
+    customers, when ``customers`` has ``customer_type``: owners call business accounts
+    more, and they churn differently) and one 0/1 column ``x_plan=<plan>`` per plan other
+    than the most common one (when the table has ``plan``).
+
+    Parameters
+    ----------
+    subscriptions : ibis.Table
+        ``customer_id``, ``start_date``, ``end_date`` (empty while running), optional
+        ``plan``.
+    interactions : ibis.Table
+        ``customer_id``, ``date``.
+    customers : ibis.Table, optional
+        ``customer_id`` and ``customer_type``.
+    as_of : date-like
+        Period end; contracts starting after it, and data dated after it, are unknown.
+    window_days, step_days : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``spell_id`` (``customer_id`` then ``#2``, ``#3`` ... for a
+        customer's later contracts), ``start``, ``stop``, ``event``, ``contacted`` and
+        the ``x_*`` adjusters, sorted by ``spell_id`` and ``start``.
+
+    Examples
+    --------
+    >>> subs = ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"],
+    ...     "start_date": pd.to_datetime(["2024-01-01", "2024-03-01"]).date,
+    ...     "end_date": pd.to_datetime(["2024-02-20", None]).date}))
+    >>> ix = ibis.memtable(pd.DataFrame({"customer_id": ["a"],
+    ...     "date": pd.to_datetime(["2024-01-10"]).date}))
+    >>> out = build_contract_intervals(subs, ix, as_of="2024-04-15")
+    >>> out[["spell_id", "start", "stop", "event", "contacted"]].values.tolist()
+    [['a', 0.0, 30.0, 0, 0], ['a', 30.0, 50.0, 1, 1], ['b', 0.0, 30.0, 0, 0], ['b', 30.0, 45.0, 0, 0]]
+    """
+    _check_days(window_days, step_days)
+    _check_columns(
+        (subscriptions, "subscriptions", (CUSTOMER_ID, START_DATE, END_DATE)),
+        (interactions, "interactions", (CUSTOMER_ID, DATE)),
+    )
+    end = _epoch_day(as_of)
+    step, window = int(step_days), int(window_days)
+    s = subscriptions.filter(
+        subscriptions[CUSTOMER_ID].notnull() & subscriptions[START_DATE].notnull()
+    )
+    s = s.mutate(
+        cid=s[CUSTOMER_ID].cast("string"),
+        origin=s[START_DATE].cast("date").epoch_days(),
+        e_day=s[END_DATE].cast("date").epoch_days(),
+        plan_code=s["plan"].cast("string") if "plan" in s.columns else ibis.null("string"),
+    )
+    s = s.filter(s.origin < end)
+    w = ibis.window(group_by=s.cid, order_by=[s.origin, s.e_day])
+    s = s.mutate(n_spell=ibis.row_number().over(w) + 1)
+    churned = s.e_day.notnull() & (s.e_day <= end)
+    s = s.mutate(
+        spell=(s.n_spell == 1).ifelse(s.cid, s.cid + "#" + s.n_spell.cast("string")),
+        churned=churned,
+        follow=churned.ifelse(s.e_day - s.origin, end - s.origin).cast("float64"),
+    )
+    rows = _mark_contacted(_expand_rows(s, step), interactions, end)
+    out = rows.select(
+        customer_id=rows.cid,
+        spell_id=rows.spell,
+        start=rows.start,
+        stop=rows.stop,
+        event=rows.event,
+        contacted=(rows.i_day.notnull() & (rows.i_day >= rows.s_day - window)).cast("int64"),
+        plan=rows.plan_code,
+    )
+    df = out.execute()
+    df = df.astype({"customer_id": str, "spell_id": str, "start": float, "stop": float,
+                    "event": int, "contacted": int})  # fmt: skip
+    df = df.sort_values(["spell_id", "start"], kind="stable", ignore_index=True)
+    cols = ["customer_id", "spell_id", "start", "stop", "event", "contacted"]
+    if customers is not None and CUSTOMER_TYPE in customers.columns:
+        kinds = customers.select(
+            customer_id=customers[CUSTOMER_ID].cast("string"), t=customers[CUSTOMER_TYPE]
+        ).execute()
+        business = df["customer_id"].map(dict(zip(kinds["customer_id"], kinds["t"], strict=True)))
+        df["x_business"] = (business == "business").astype(int)
+        cols.append("x_business")
+    plans = df.drop_duplicates("spell_id")["plan"].dropna()
+    if plans.nunique() > 1:
+        reference = plans.value_counts().sort_index().idxmax()
+        for value in sorted(set(plans) - {reference}):
+            df[f"x_plan={value}"] = (df["plan"] == value).astype(int)
+            cols.append(f"x_plan={value}")
+    return df[cols]
 
 
 @dataclass(frozen=True)
@@ -227,21 +366,33 @@ class ContactEffect:
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
 
-def _fit(rows: pd.DataFrame, penalizer: float) -> pd.DataFrame:
+def _design(rows: pd.DataFrame) -> pd.DataFrame:
+    """The model frame: id, start, stop, event, ``contacted`` and the adjusters
+    (``log1p_purchases_before`` when there is ``purchases_before``, and every ``x_*``
+    column that varies)."""
+    ids = rows["spell_id"] if "spell_id" in rows.columns else rows["customer_id"]
     df = pd.DataFrame(
         {
-            "customer_id": rows["customer_id"].to_numpy(),
+            "id": ids.to_numpy(),
             "start": rows["start"].to_numpy(float),
             "stop": rows["stop"].to_numpy(float),
             "event": rows["event"].to_numpy(int),
             "contacted": rows["contacted"].to_numpy(float),
-            "log1p_purchases_before": np.log1p(rows["purchases_before"].to_numpy(float)),
         }
     )
+    if "purchases_before" in rows.columns:
+        df["log1p_purchases_before"] = np.log1p(rows["purchases_before"].to_numpy(float))
+    for col in rows.columns:
+        if col.startswith("x_") and rows[col].nunique() > 1:
+            df[col] = rows[col].to_numpy(float)
+    return df
+
+
+def _fit(rows: pd.DataFrame, penalizer: float) -> pd.DataFrame:
     f = CoxTimeVaryingFitter(penalizer=penalizer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines' convergence hints; failures raise
-        f.fit(df, id_col="customer_id", event_col="event", start_col="start", stop_col="stop")
+        f.fit(_design(rows), id_col="id", event_col="event", start_col="start", stop_col="stop")
     return f.summary
 
 
@@ -264,13 +415,16 @@ def fit_contact_effect(
 ) -> ContactEffect:
     """Fit churn on recent contact with a time-varying Cox model.
 
-    Covariates: ``contacted`` and ``log1p(purchases_before)`` (a confounder: owners
-    call their larger customers more, and those churn less). Ties in ``stop`` are
-    handled by Efron's method (lifelines).
+    Covariates: ``contacted``; ``log1p(purchases_before)`` when the rows have
+    ``purchases_before`` (:func:`build_contact_intervals`: owners call their larger
+    customers more, and those churn less); every ``x_*`` adjuster that varies
+    (:func:`build_contract_intervals`: customer type, plan). Subjects are ``spell_id``
+    when present, else ``customer_id``. Ties in ``stop`` are handled by Efron's method
+    (lifelines).
 
     The hazard ratio is an association, not an effect: contact is not randomised;
-    owners call the customers they worry about, or the ones they like. Only
-    ``purchases_before`` is adjusted for.
+    owners call the customers they worry about, or the ones they like. Only the
+    adjusters are held equal.
 
     Parameters
     ----------
@@ -300,7 +454,8 @@ def fit_contact_effect(
     >>> fx.n_customers, fx.n_events, fx.hazard_ratio < 1
     (400, 400, True)
     """
-    missing = [c for c in INTERVAL_COLUMNS + ([by] if by else []) if c not in intervals.columns]
+    need = ["customer_id", "start", "stop", "event", "contacted"] + ([by] if by else [])
+    missing = [c for c in need if c not in intervals.columns]
     if missing:
         raise ValueError(f"intervals: column(s) {missing} are missing")
     bad = ~(intervals["stop"] > intervals["start"])

@@ -47,14 +47,93 @@ def compute_covariates(plan: np.ndarray, traits: pd.DataFrame, fee: np.ndarray) 
     return cov[list(P.HAZARD_RATIOS)]
 
 
+def draw_contact_plan(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Days on which each customer would be contacted, from signup to the data end.
+
+    A Poisson process per customer at :data:`params.CONTACT_RATE_PER_YEAR` of its type,
+    drawn before anything the customer does: contact is random given the type. The
+    contracts use it in their hazard; the follow-up log keeps the contract customers'
+    contacts up to 90 days after they leave.
+
+    Parameters
+    ----------
+    traits : pandas.DataFrame
+        Output of :func:`analysis.sample.people.draw_customers`.
+    rng : numpy.random.Generator
+        Source of randomness (its own stream).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_idx`` (row of ``traits``), ``day`` (days after the window start),
+        sorted by both.
+
+    Examples
+    --------
+    >>> from analysis.sample.people import draw_customers
+    >>> plan = draw_contact_plan(draw_customers(np.random.default_rng(0), 50),
+    ...                          np.random.default_rng(1))
+    >>> list(plan.columns), bool(plan["day"].between(0, P.WINDOW_DAYS).all())
+    (['customer_idx', 'day'], True)
+    """
+    business = (traits["customer_type"] == "business").to_numpy()
+    rate = np.where(
+        business, P.CONTACT_RATE_PER_YEAR["business"], P.CONTACT_RATE_PER_YEAR["individual"]
+    )
+    start = traits["signup_day"].to_numpy().astype(float)
+    span = np.maximum(P.WINDOW_DAYS - start, 0.0)
+    counts = rng.poisson(rate * span / P.DAYS_PER_YEAR)
+    idx = np.repeat(np.arange(len(traits)), counts)
+    day = np.floor(start[idx] + rng.random(idx.size) * (span[idx] + 1)).astype(int)
+    plan = pd.DataFrame({"customer_idx": idx, "day": np.minimum(day, P.WINDOW_DAYS)})
+    return plan.sort_values(["customer_idx", "day"], ignore_index=True)
+
+
+def _contacted_steps(days: np.ndarray, start: float, n_steps: int) -> np.ndarray:
+    """Whether the 90 days before each 30-day step's start hold a contact."""
+    step_start = start + P.CONTACT_STEP_DAYS * np.arange(n_steps)
+    hi = np.searchsorted(days, step_start, side="left")  # days < step start
+    lo = np.searchsorted(days, step_start - P.CONTACT_WINDOW_DAYS, side="left")
+    return hi > lo
+
+
+def _lifetimes(
+    e: np.ndarray, lp: np.ndarray, start: np.ndarray, contact_days: list[np.ndarray]
+) -> np.ndarray:
+    """Invert the cumulative hazard, piecewise over 30-day steps with the contact effect.
+
+    ``H(t) = sum over steps of m_k * exp(lp) * ((b/scale)^shape - (a/scale)^shape)`` for
+    the part ``[a, b)`` of step ``k`` before ``t``, with ``m_k = CONTACT_HR`` when the
+    step's 90 days before hold a contact, else 1. Without contacts this is the plain
+    Weibull draw ``scale * (e / exp(lp)) ** (1 / shape)``.
+    """
+    shape, scale, step = P.WEIBULL_SHAPE, P.WEIBULL_SCALE_DAYS, P.CONTACT_STEP_DAYS
+    n_steps = P.WINDOW_DAYS // step + 2  # beyond the data end the multiplier is 1
+    edges = step * np.arange(n_steps + 1) / scale
+    base = np.diff(edges**shape)
+    out = np.empty(e.size)
+    for j in range(e.size):
+        m = np.where(_contacted_steps(contact_days[j], start[j], n_steps), P.CONTACT_HR, 1.0)
+        inc = m * np.exp(lp[j]) * base
+        cum = np.concatenate([[0.0], np.cumsum(inc)])
+        r = int(np.searchsorted(cum, e[j], side="right")) - 1  # step where H reaches e
+        mult = m[r] if r < n_steps else 1.0
+        out[j] = scale * (edges[r] ** shape + (e[j] - cum[r]) / (mult * np.exp(lp[j]))) ** (
+            1.0 / shape
+        )
+    return out
+
+
 def simulate_subscriptions(
-    traits: pd.DataFrame, rng: np.random.Generator
+    traits: pd.DataFrame, rng: np.random.Generator, contacts: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pick contract customers and draw their subscription lifetimes.
 
     Lifetimes follow ``S(t | x) = exp(-(t / scale) ** shape * exp(x @ beta))`` with
     ``beta = log(HR)``; ends after the data end are administratively censored
-    (``end_date`` empty).
+    (``end_date`` empty). With ``contacts``, the hazard of a 30-day step of the
+    contract whose 90 days before hold a contact is multiplied by
+    :data:`params.CONTACT_HR` (a time-varying proportional hazard).
 
     Parameters
     ----------
@@ -62,6 +141,8 @@ def simulate_subscriptions(
         Output of :func:`analysis.sample.people.draw_customers`.
     rng : numpy.random.Generator
         Source of randomness.
+    contacts : pandas.DataFrame, optional
+        :func:`draw_contact_plan` output; ``None`` plants no contact effect.
 
     Returns
     -------
@@ -104,7 +185,14 @@ def simulate_subscriptions(
     beta = np.log([P.HAZARD_RATIOS[c]["hr"] for c in cov.columns])
     lp = cov.to_numpy() @ beta
     e = rng.exponential(1.0, size=idx.size)
-    duration = P.WEIBULL_SCALE_DAYS * (e / np.exp(lp)) ** (1.0 / P.WEIBULL_SHAPE)
+    if contacts is None:
+        duration = P.WEIBULL_SCALE_DAYS * (e / np.exp(lp)) ** (1.0 / P.WEIBULL_SHAPE)
+    else:
+        by_customer = dict(tuple(contacts.groupby("customer_idx")["day"]))
+        none = np.empty(0)
+        days = [np.sort(by_customer[i].to_numpy(float)) if i in by_customer else none
+                for i in idx]  # fmt: skip
+        duration = _lifetimes(e, lp, start[idx].astype(float), days)
     end = start[idx] + np.maximum(np.ceil(duration), 1.0)
     end_day = np.where(end <= P.WINDOW_DAYS, end, np.nan)
 

@@ -31,13 +31,16 @@ def simulate_interactions(
     customers: pd.DataFrame,
     last_day: np.ndarray,
     rng: np.random.Generator,
+    planned: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Simulate the follow-up log.
 
     Business accounts get regular calls, visits and meetings from their
     ``account_owner`` (Poisson, about 1.6 a year while active); a few individual
     customers get an occasional e-mail or WeChat from a service agent.
-    Dissatisfied accounts' notes are sometimes complaints.
+    Dissatisfied accounts' notes are sometimes complaints. Customers in ``planned``
+    (the contract customers, whose contacts change their churn hazard) get exactly
+    their planned contact days instead, up to 90 days after their last activity.
 
     Parameters
     ----------
@@ -49,6 +52,9 @@ def simulate_interactions(
         Last day of activity per customer (NaN if never active).
     rng : numpy.random.Generator
         Source of randomness.
+    planned : pandas.DataFrame, optional
+        ``customer_idx``, ``day``: :func:`analysis.sample.contracts.draw_contact_plan`
+        rows of the customers whose contacts are planned.
 
     Returns
     -------
@@ -75,9 +81,17 @@ def simulate_interactions(
         np.where(rng.random(n) < _INDIVIDUAL_SHARE, 1.0 + 0.5 * span / P.DAYS_PER_YEAR, 0.0),
     )
     counts = rng.poisson(rate)
+    if planned is not None:
+        counts[np.unique(planned["customer_idx"].to_numpy())] = 0
     idx = np.repeat(np.arange(n), counts)
     day = np.floor(start[idx] + rng.random(idx.size) * (span[idx] + 1)).astype(int)
     day = np.minimum(day, P.WINDOW_DAYS)
+    if planned is not None:
+        keep = planned["day"].to_numpy() <= stop[planned["customer_idx"].to_numpy()]
+        order = np.argsort(np.concatenate([idx, planned["customer_idx"].to_numpy()[keep]]),
+                           kind="stable")  # fmt: skip
+        idx = np.concatenate([idx, planned["customer_idx"].to_numpy()[keep]])[order]
+        day = np.concatenate([day, planned["day"].to_numpy()[keep]])[order]
     is_b = business[idx]
     kind_b = np.array(_BUSINESS_KINDS)[rng.choice(5, size=idx.size, p=_BUSINESS_KIND_PROBS)]
     kind_i = np.where(rng.random(idx.size) < 0.5, "email", "wechat")

@@ -108,6 +108,14 @@ SURVEY_RATE_SUBSCRIBER = 1.5  # extra expected responses per subscriber
 WEIBULL_SHAPE = 1.2
 WEIBULL_SCALE_DAYS = 950.0
 SUBSCRIBE_PROB = {"business": 0.74, "individual": 0.057}
+# Follow-up contact of contract customers (issue 12): owners call business accounts, service
+# agents call individuals, at random (Poisson) from signup on, whatever the customer does.
+# A 30-day step of a contract (counted from its start) whose 90 days before hold a contact
+# has its churn hazard multiplied by CONTACT_HR: the estimand of the follow-up page's model.
+CONTACT_RATE_PER_YEAR = {"business": 2.4, "individual": 1.2}
+CONTACT_HR = 0.6
+CONTACT_WINDOW_DAYS = 90
+CONTACT_STEP_DAYS = 30
 PLAN_PROBS = {
     "business": {"basic": 0.25, "pro": 0.45, "enterprise": 0.30},
     "individual": {"basic": 0.85, "pro": 0.15, "enterprise": 0.0},

@@ -185,6 +185,17 @@ def summarise_subscriptions(planted: pd.DataFrame) -> dict:
             name: {"hr": spec["hr"], "log_hr": float(np.log(spec["hr"])), "coding": spec["coding"]}
             for name, spec in P.HAZARD_RATIOS.items()
         },
+        "contact_effect": {
+            "hr": P.CONTACT_HR,
+            "log_hr": float(np.log(P.CONTACT_HR)),
+            "rate_per_year": P.CONTACT_RATE_PER_YEAR,
+            "window_days": P.CONTACT_WINDOW_DAYS,
+            "step_days": P.CONTACT_STEP_DAYS,
+            "coding": "time-varying: the hazard of each 30-day step of a contract (counted "
+            "from start_date) is multiplied by hr when the customer's interactions hold a "
+            "contact in the 90 days before the step's start; contacts are Poisson from signup "
+            "at rate_per_year by customer_type, independent of everything else",
+        },
         "duration": "days from start_date to end_date (event) or to the censor date",
         "censor_date": P.END.isoformat(),
         "event_share_at_data_end": float(np.mean(~np.isnan(end))),
