@@ -14,7 +14,8 @@ from analysis.pages.context import RunSettings
 from analysis.reporting.runner import NOTEBOOK_ORDER, read_parameters
 
 PAGE_OF = {"data_quality": "quality", "segmentation": "segmentation",
-           "churn_survival": "churn", "survey_text": "survey", "summary": "summary"}  # fmt: skip
+           "churn_survival": "churn", "survey_text": "survey", "followup": "followup",
+           "summary": "summary"}  # fmt: skip
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 

@@ -20,7 +20,8 @@ from analysis.reporting.runner import run_report
 pytestmark = pytest.mark.slow
 
 PAGES = {"data_quality": "quality", "segmentation": "segmentation",
-         "churn_survival": "churn", "survey_text": "survey", "summary": "summary"}  # fmt: skip
+         "churn_survival": "churn", "survey_text": "survey", "followup": "followup",
+           "summary": "summary"}  # fmt: skip
 H2 = re.compile(r"<h2 id=\"[^\"]+\">(.*?)<a class=\"anchor-link\"", re.S)
 
 

@@ -266,8 +266,10 @@ def build_contract_intervals(
     >>> ix = ibis.memtable(pd.DataFrame({"customer_id": ["a"],
     ...     "date": pd.to_datetime(["2024-01-10"]).date}))
     >>> out = build_contract_intervals(subs, ix, as_of="2024-04-15")
-    >>> out[["spell_id", "start", "stop", "event", "contacted"]].values.tolist()
-    [['a', 0.0, 30.0, 0, 0], ['a', 30.0, 50.0, 1, 1], ['b', 0.0, 30.0, 0, 0], ['b', 30.0, 45.0, 0, 0]]
+    >>> cols = ["spell_id", "start", "stop", "event", "contacted"]
+    >>> out[cols].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['a', 0.0, 30.0, 0, 0], ['a', 30.0, 50.0, 1, 1],
+     ['b', 0.0, 30.0, 0, 0], ['b', 30.0, 45.0, 0, 0]]
     """
     _check_days(window_days, step_days)
     _check_columns(

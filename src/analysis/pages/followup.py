@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analysis.followup.cadence import UNASSIGNED
@@ -33,11 +32,14 @@ __all__ = [
     "overdue",
     "workload",
     "contact_effect",
+    "complaints",
+    "journey",
+    "touchpoints",
 ]
 
 #: The page's sections in display order (the notebook shows each once).
 SECTIONS = ("summary", "cadence", "overdue", "workload", "contact_effect", "complaints",
-            "journey")  # fmt: skip
+            "journey", "touchpoints")  # fmt: skip
 #: Rows of the overdue list shown on the page (the export keeps every row).
 OVERDUE_SHOWN = 20
 
@@ -129,8 +131,9 @@ def followup_data(ctx: RunContext) -> FollowupData | None:
             cadence=cad,
             history=history,
             by_group=cadence_by_group(cad, customers, history, as_of=ctx.as_of),
-            channels=channel_mix(ctx.warehouse["interactions"], cad["cadence_group"],
-                                 as_of=ctx.as_of),  # fmt: skip
+            channels=channel_mix(
+                ctx.warehouse["interactions"], cad["cadence_group"], as_of=ctx.as_of
+            ),  # fmt: skip
             overdue=od,
             workload=wl,
             groups=tuple(c.group for c in pb.cadence),
@@ -229,7 +232,9 @@ def _target(every: float, channel: str, lang: str) -> str:
 
     if pd.isna(every):
         return t("followup.target.campaigns", lang, c=_channel(channel, lang))
-    return t("followup.target.every", lang, d=format_value(every, "days"), c=_channel(channel, lang))
+    return t(
+        "followup.target.every", lang, d=format_value(every, "days"), c=_channel(channel, lang)
+    )
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,7 @@ class _OverdueTable:
     def render(self, lang: str):
         from analysis.i18n import t
         from analysis.pages.base import _word
-        from analysis.pages.format import Table
+        from analysis.pages.format import Table, format_value
 
         f = self.frame
         df = pd.DataFrame({
@@ -321,10 +326,10 @@ class _OverdueTable:
         })  # fmt: skip
         never = f["never_contacted"].to_numpy(bool)
         df["days_since_contact"] = [
-            t("followup.never", lang) if n else v
+            t("followup.never", lang) if n else format_value(v, "days")
             for n, v in zip(never, df["days_since_contact"], strict=True)
         ]
-        kinds = {"days_since_contact": "days", "overdue_days": "days", "churn_prob": "pct",
+        kinds = {"days_since_contact": "text", "overdue_days": "days", "churn_prob": "pct",
                  "value_at_risk": "money"}  # fmt: skip
         heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
         return Table(df, kinds, headers=heads)
@@ -560,3 +565,424 @@ def contact_effect(ctx: RunContext) -> ContactEffectResult | Skipped:
         {"n": n_contracts, "e": n_events, "share": fx.contacted_share, "w": 90, "s": 30},
     )
 
+
+# --- complaints in the follow-up notes ------------------------------------------------------
+
+#: Notes of the year before the outcome window count as warnings.
+NOTES_LOOKBACK_DAYS = 365
+#: Stages whose customers were still buying when the outcome window started.
+BUYING_STAGES = ("new", "active", "loyal")
+
+
+@dataclass(frozen=True)
+class Complaints(Section):
+    """Complaints and wishes to leave in the notes, and whether those customers lapsed.
+
+    ``facts``: ``notes`` (rows), ``empty`` (without text), ``n`` complaints, ``c``
+    customers; ``reasons``: complaints by reason code; ``themes``: complaints by the
+    survey theme they fall under (theme names are data: shown in table cells);
+    ``lapse``: :func:`analysis.followup.notes.complaints_and_churn` over customers still
+    buying at ``start`` (None when nobody complained in the look-back).
+    """
+
+    facts: dict
+    reasons: pd.Series
+    themes: pd.Series
+    lapse: pd.DataFrame | None
+    section = "followup.complaints"
+
+    def blocks(self) -> Iterator:
+        yield Text("followup.complaints.text", self.facts)
+        if self.facts["n"]:
+            yield _CountTable(self.reasons, "followup.col.reason", "followup.reason.")
+        if len(self.themes):
+            yield Text("followup.complaints.themes")
+            yield _CountTable(self.themes, "followup.col.theme", None)
+        if self.lapse is None:
+            yield Note("followup.complaints.no_lapse", self.facts, {"start": "date"})
+            return
+        c = self.lapse.set_index("group")
+        yield Text("followup.complaints.lapse",
+                   {**self.facts, "a": c.loc["complaint", "churn_share"],
+                    "b": c.loc["no_complaint", "churn_share"],
+                    "r": c.loc["complaint", "ratio"], "lo": c.loc["complaint", "ratio_low"],
+                    "hi": c.loc["complaint", "ratio_high"]},
+                   {"start": "date", "a": "pct", "b": "pct", "r": "ratio", "lo": "ratio",
+                    "hi": "ratio"})  # fmt: skip
+        yield _LapseTable(self.lapse)
+
+
+@dataclass(frozen=True)
+class _CountTable:
+    counts: pd.Series
+    header: str
+    words: str | None
+
+    def render(self, lang: str):
+        from analysis.i18n import t
+        from analysis.pages.format import Table
+
+        names = [t(f"{self.words}{k}", lang) if self.words else str(k) for k in self.counts.index]
+        df = pd.DataFrame({"what": names, "n": self.counts.to_numpy()})
+        heads = {"what": t(self.header, lang), "n": t("followup.col.complaints", lang)}
+        return Table(df, {"n": "count"}, headers=heads)
+
+
+@dataclass(frozen=True)
+class _LapseTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str):
+        from analysis.i18n import t
+        from analysis.pages.format import Table
+
+        f = self.frame
+        df = pd.DataFrame({
+            "group": [t(f"followup.lapse_group.{g}", lang) for g in f["group"]],
+            "customers": f["customers"].to_numpy(),
+            "churned": f["churned"].to_numpy(),
+            "churn_share": f["churn_share"].to_numpy(),
+            "churn_low": f["churn_low"].to_numpy(),
+            "churn_high": f["churn_high"].to_numpy(),
+        })  # fmt: skip
+        kinds = {"customers": "count", "churned": "count", "churn_share": "pct",
+                 "churn_low": "pct", "churn_high": "pct"}  # fmt: skip
+        heads = {c: t(f"followup.col.lapse_{c}", lang) for c in df.columns}
+        return Table(df, kinds, headers=heads)
+
+
+def complaint_flags(ctx: RunContext) -> pd.DataFrame:
+    """Every follow-up note flagged (:func:`analysis.followup.notes.flag_complaints`),
+    with the survey comments' themes when the run has them. Computed once per run."""
+    from analysis.followup.notes import flag_complaints
+    from analysis.pages.survey._common import _comments
+
+    def build() -> pd.DataFrame:
+        notes = ctx.table("interactions")
+        ca = _comments(ctx) if ctx.has("surveys") else None
+        themes = getattr(ca, "themes", None) if ca is not None else None
+        return flag_complaints(notes, themes=themes)
+
+    return ctx.shared("followup.complaints", build)
+
+
+def _lifecycle_thresholds(ctx: RunContext):
+    return ctx.segmentation.thresholds
+
+
+def stage_flow(ctx: RunContext, start) -> object:
+    """Lifecycle stages at ``start`` and at the period end (the journey module's flow),
+    with the run's lifecycle thresholds. Computed once per context and start."""
+    from analysis.followup.journey import compute_stage_flow
+
+    key = f"followup.stage_flow.{pd.Timestamp(start).date()}"
+    return ctx.memo(key, lambda: compute_stage_flow(
+        ctx.warehouse["customers"], ctx.warehouse["transactions"], as_of=ctx.as_of,
+        start=start, thresholds=_lifecycle_thresholds(ctx), by="customer_type"))  # fmt: skip
+
+
+def complaints(ctx: RunContext) -> Complaints | Skipped:
+    """Complaints in the notes, and the lapse rate of customers who complained before the
+    last ``horizon_days`` against those with notes but no complaint."""
+    from analysis.followup.notes import complaints_and_churn
+
+    section = "followup.complaints"
+    skip = _need_interactions(ctx, section)
+    if skip:
+        return skip
+    if "note" not in ctx.warehouse["interactions"].columns:
+        return Skipped(section, "followup.skip.no_notes")
+    flags = complaint_flags(ctx)
+    comp = flags[flags["complaint"]]
+    start = (ctx.as_of - pd.Timedelta(days=ctx.settings.horizon_days)).normalize()
+    facts = {
+        "notes": len(flags),
+        "empty": int((flags["reason"] == "no_note").sum()),
+        "n": len(comp),
+        "c": int(comp["customer_id"].nunique()),
+        "start": start.date(),
+        "h": int(ctx.settings.horizon_days),
+        "y": NOTES_LOOKBACK_DAYS,
+    }
+    reasons = comp["reason"].value_counts()
+    themes = comp["theme_name"].dropna().value_counts() if "theme_name" in comp else pd.Series()
+    themes = themes[themes.index.astype(str) != ""]
+    lapse = None
+    if ctx.has("transactions") and ctx.has("customers"):
+        flow = stage_flow(ctx, start)
+        st = flow.stages
+        buying = st[st["stage_start"].isin(BUYING_STAGES)]
+        outcome = pd.DataFrame({"churned": buying["stage_end"].isin(("dormant", "churned"))},
+                               index=buying.index.astype(str))  # fmt: skip
+        dates = pd.to_datetime(flags["date"], errors="coerce")
+        recent = flags[dates >= start - pd.Timedelta(days=NOTES_LOOKBACK_DAYS)].copy()
+        recent["customer_id"] = recent["customer_id"].astype(str)
+        table = complaints_and_churn(recent, outcome, before=start)
+        counts = table.set_index("group")["customers"]
+        if (
+            counts.get("complaint", 0) >= ctx.settings.min_group_size
+            and counts.get("no_complaint", 0) >= ctx.settings.min_group_size
+        ):
+            lapse = table
+        facts["k"] = int(counts.get("complaint", 0))
+    return Complaints(facts, reasons, themes, lapse)
+
+
+# --- the customer journey -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Journey(Section):
+    """Signup to first and second purchase, and lifecycle conversions over a year.
+
+    ``funnel``: steps with ``customers``, ``share_of_previous``; ``times``: per customer
+    type and channel (groups under ``min_group_size`` customers folded into ``other``):
+    the journey module's summary columns; ``conversions``: overall and per customer type
+    (``rate`` columns); ``matrix``: stage a year ago × stage now.
+    """
+
+    funnel: pd.DataFrame
+    times: pd.DataFrame
+    conversions: pd.DataFrame
+    matrix: pd.DataFrame
+    facts: dict
+    section = "followup.journey"
+
+    def blocks(self) -> Iterator:
+        f = self.funnel.set_index("step")["customers"]
+        yield Text("followup.journey.funnel",
+                   {"s": int(f["signed_up"]), "a": int(f["first_purchase"]),
+                    "b": int(f["second_purchase"]), "l": int(f["loyal"]),
+                    "pa": f["first_purchase"] / f["signed_up"] if f["signed_up"] else 0.0,
+                    "pb": f["second_purchase"] / f["first_purchase"] if f["first_purchase"]
+                    else 0.0},
+                   {"pa": "pct", "pb": "pct"})  # fmt: skip
+        yield Chart(self._draw_funnel)
+        yield Text("followup.journey.times")
+        yield _TimesTable(self.times)
+        yield Text("followup.journey.conversions", self.facts, {"start": "date", "end": "date"})
+        yield _ConversionTable(self.conversions)
+        yield Chart(self._draw_flow)
+
+    def _draw_funnel(self, lang: str):
+        from analysis.i18n import t
+        from analysis.plotting.segmentation import plot_lifecycle_funnel
+
+        s = self.funnel.set_index("step")["customers"]
+        s.index = [t(f"followup.step.{k}", lang) for k in s.index]
+        ax = plot_lifecycle_funnel(s, title=t("followup.journey.funnel_title", lang))
+        return ax.figure
+
+    def _draw_flow(self, lang: str):
+        from analysis.i18n import t
+        from analysis.plotting.segmentation import plot_migration_matrix
+
+        m = self.matrix.copy()
+        m.index = [_stage_word(s, lang) for s in m.index]
+        m.columns = [_stage_word(s, lang) for s in m.columns]
+        m.index.name = t("followup.journey.stage_start", lang, start=str(self.facts["start"]))
+        m.columns.name = t("followup.journey.stage_end", lang, end=str(self.facts["end"]))
+        ax = plot_migration_matrix(m, title=t("followup.journey.flow_title", lang))
+        return ax.figure
+
+
+def _stage_word(code: str, lang: str) -> str:
+    from analysis.followup.journey import ARRIVED
+    from analysis.i18n import t
+    from analysis.pages.base import _word
+
+    return t("followup.journey.arrived", lang) if code == ARRIVED else _word("lifecycle", code,
+                                                                              lang)  # fmt: skip
+
+
+def _type_word(code: object, lang: str) -> str:
+    from analysis.i18n import t
+    from analysis.pages.base import _word
+    from analysis.privacy import OTHER
+
+    if code in ("business", "individual"):
+        return _word("customer_type", code, lang)
+    return t("label.other", lang) if code == OTHER else t("followup.type_unknown", lang)
+
+
+@dataclass(frozen=True)
+class _TimesTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str):
+        from analysis.i18n import t
+        from analysis.pages.format import Table
+        from analysis.privacy import OTHER
+
+        f = self.frame
+        df = pd.DataFrame({
+            "customer_type": [_type_word(v, lang) for v in f["customer_type"]],
+            "acq_channel": [t("label.other", lang) if v == OTHER else
+                            t("followup.acq_unknown", lang) if pd.isna(v) or v == "" else str(v)
+                            for v in f["channel"]],
+            "customers": f["customers"].to_numpy(),
+            "first_share": f["first_share"].to_numpy(),
+            "days_to_first_median": f["days_to_first_median"].to_numpy(),
+            "second_share": f["second_share"].to_numpy(),
+            "days_to_second_median": f["days_to_second_median"].to_numpy(),
+        })  # fmt: skip
+        kinds = {"customers": "count", "first_share": "pct", "days_to_first_median": "days",
+                 "second_share": "pct", "days_to_second_median": "days"}  # fmt: skip
+        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
+        return Table(df, kinds, headers=heads)
+
+
+@dataclass(frozen=True)
+class _ConversionTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str):
+        from analysis.i18n import t
+        from analysis.pages.format import Table
+
+        f = self.frame
+        df = pd.DataFrame({"conversion": [t(f"followup.conversion.{c}", lang) for c in f.index]})
+        kinds = {}
+        for col in f.columns:
+            name = (
+                t("followup.col.at_risk", lang)
+                if col == "at_risk"
+                else (
+                    t("followup.col.rate_all", lang)
+                    if col == "all"
+                    else t("followup.col.rate_of", lang, group=_type_word(col, lang))
+                )
+            )
+            df[name] = f[col].to_numpy()
+            kinds[name] = "count" if col == "at_risk" else "pct"
+        heads = {"conversion": t("followup.col.conversion", lang)}
+        return Table(df, kinds, headers=heads)
+
+
+def _fold_channels(ctx: RunContext):
+    """The customers table with (type, channel) groups of fewer than ``min_group_size``
+    customers recoded to channel ``other`` before anything is computed from it."""
+    import ibis
+
+    from analysis.privacy import OTHER
+
+    c = ctx.warehouse["customers"]
+    if "channel" not in c.columns or "customer_type" not in c.columns:
+        return c, [col for col in ("customer_type", "channel") if col in c.columns]
+    counts = ctx.customers.groupby(["customer_type", "channel"], dropna=False).size()
+    small = [k for k, n in counts.items() if n < ctx.settings.min_group_size]
+    if not small:
+        return c, ["customer_type", "channel"]
+    hit = ibis.literal(False)
+    for ctype, channel in small:
+        hit = hit | ((c["customer_type"] == ctype) & (c["channel"] == channel))
+    return c.mutate(channel=hit.ifelse(OTHER, c["channel"])), ["customer_type", "channel"]
+
+
+def journey(ctx: RunContext) -> Journey | Skipped:
+    """The customer journey: funnel, times between steps by type and channel, a year's
+    lifecycle conversions overall and by customer type."""
+    from analysis.followup.journey import compute_funnel, compute_journey_times
+
+    section = "followup.journey"
+    if not (ctx.has("customers") and ctx.has("transactions")):
+        return Skipped(section, "followup.skip.no_journey")
+    customers, by = _fold_channels(ctx)
+    tx = ctx.warehouse["transactions"]
+    th = _lifecycle_thresholds(ctx)
+    funnel = compute_funnel(customers, tx, as_of=ctx.as_of, thresholds=th, by=())
+    times = compute_journey_times(customers, tx, as_of=ctx.as_of, by=by).summary
+    start = (ctx.as_of - pd.DateOffset(years=1)).normalize()
+    flow = stage_flow(ctx, start)
+    conv = flow.conversions.set_index("conversion")[["at_risk", "rate"]].rename(
+        columns={"rate": "all"})  # fmt: skip
+    if len(flow.groups):
+        g = flow.groups.pivot(index="conversion", columns="customer_type", values="rate")
+        conv = conv.join(g.reindex(conv.index))
+    return Journey(funnel, times, conv, flow.matrix,
+                   {"start": start.date(), "end": ctx.as_of.date()})  # fmt: skip
+
+
+# --- touchpoints by stage -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TouchpointsResult(Section):
+    """Interactions and survey answers by the lifecycle stage the customer was in then.
+
+    ``by_kind``: rows: stages (lifecycle order), columns: ``source:kind`` codes, values:
+    touchpoints per customer touched in that stage; ``by_stage``: the journey module's
+    per-stage counts; ``facts``: ``n`` touchpoints, ``anon`` anonymous answers.
+    """
+
+    by_stage: pd.DataFrame
+    by_kind: pd.DataFrame
+    facts: dict
+    section = "followup.touchpoints"
+
+    def blocks(self) -> Iterator:
+        yield Text("followup.touchpoints.text", self.facts)
+        yield _TouchTable(self.by_stage, self.by_kind)
+        if self.facts["anon"]:
+            yield Note("followup.touchpoints.anonymous", self.facts)
+
+
+def _kind_word(code: str, lang: str) -> str:
+    from analysis.i18n import t
+
+    source, _, kind = code.partition(":")
+    return t("followup.source.survey", lang) if source == "survey" else _channel(kind, lang)
+
+
+@dataclass(frozen=True)
+class _TouchTable:
+    by_stage: pd.DataFrame
+    by_kind: pd.DataFrame
+
+    def render(self, lang: str):
+        from analysis.i18n import t
+        from analysis.pages.base import _word
+        from analysis.pages.format import Table
+
+        s = self.by_stage
+        df = pd.DataFrame({
+            "stage": [_word("lifecycle", v, lang) for v in s["stage"]],
+            "customers": s["customers"].to_numpy(),
+            "touchpoints": s["touchpoints"].to_numpy(),
+        })  # fmt: skip
+        kinds = {"customers": "count", "touchpoints": "count"}
+        heads = {c: t(f"followup.col.tp_{c}", lang) for c in df.columns}
+        per = self.by_kind.reindex(s["stage"])
+        for code in per.columns:
+            name = t("followup.col.tp_per", lang, kind=_kind_word(code, lang))
+            df[name] = per[code].to_numpy()
+            kinds[name] = "float2"
+        return Table(df, kinds, headers=heads)
+
+
+def touchpoints(ctx: RunContext) -> TouchpointsResult | Skipped:
+    """What customers heard from us (and told us) in each lifecycle stage."""
+    from analysis.followup.journey import compute_touchpoints
+
+    section = "followup.touchpoints"
+    if not ctx.has("transactions"):
+        return Skipped(section, "followup.skip.no_journey")
+    if not (ctx.has("interactions") or ctx.has("surveys")):
+        return Skipped(section, "followup.skip.no_touchpoints")
+    wh = ctx.warehouse
+    tp = compute_touchpoints(
+        wh["transactions"],
+        as_of=ctx.as_of,
+        thresholds=_lifecycle_thresholds(ctx),
+        interactions=wh["interactions"] if ctx.has("interactions") else None,
+        surveys=wh["surveys"] if ctx.has("surveys") else None,
+    )
+    if tp.by_stage.empty:
+        return Skipped(section, "followup.skip.no_touchpoints")
+    k = tp.by_kind.assign(code=tp.by_kind["source"] + ":" + tp.by_kind["kind"].fillna(""))
+    by_kind = k.pivot_table(index="stage", columns="code", values="per_customer",
+                            aggfunc="sum", fill_value=0.0)  # fmt: skip
+    order = k.groupby("code")["touchpoints"].sum().sort_values(ascending=False).index
+    return TouchpointsResult(tp.by_stage, by_kind[list(order)],
+                             {"n": int(tp.by_stage["touchpoints"].sum()),
+                              "anon": int(tp.anonymous_responses)})  # fmt: skip

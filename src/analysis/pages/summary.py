@@ -57,7 +57,11 @@ _LINKS = {
     "detractors": ("survey_text.html", "survey.followups"),
     "quality": ("data_quality.html", "quality.summary"),
     "list": ("churn_survival.html", "churn.at_risk"),
+    "overdue": ("followup.html", "followup.overdue"),
+    "workload": ("followup.html", "followup.workload"),
 }
+#: Rows of the overdue follow-up list the summary repeats (the follow-up page has more).
+OVERDUE_SHOWN = 10
 
 
 def _anchor(section: str) -> str:
@@ -475,6 +479,7 @@ class Actions(Section):
     actions: dict
     contacts: pd.DataFrame
     files: tuple
+    followup: Any = None
     section = "summary.actions"
 
     def blocks(self) -> Iterator:
@@ -483,10 +488,33 @@ class Actions(Section):
         yield _ActionTable(self.counts, self.actions)
         if self.contacts.empty:
             yield Note("summary.actions.no_contacts")
+        else:
+            yield Text("summary.actions.contacts", {"n": min(len(self.contacts), CONTACTS_SHOWN),
+                                                    "k": len(self.contacts)})  # fmt: skip
+            yield _ContactTable(self.contacts.head(CONTACTS_SHOWN), self.actions)
+        yield from self._followup_blocks()
+
+    def _followup_blocks(self) -> Iterator:
+        """The overdue follow-ups and the owners' workload (the follow-up page's numbers)."""
+        from analysis.followup.cadence import UNASSIGNED
+
+        d = self.followup
+        if d is None:
+            yield Note("summary.actions.no_followup")
             return
-        yield Text("summary.actions.contacts", {"n": min(len(self.contacts), CONTACTS_SHOWN),
-                                                "k": len(self.contacts)})  # fmt: skip
-        yield _ContactTable(self.contacts.head(CONTACTS_SHOWN), self.actions)
+        od = d.overdue
+        yield Text("summary.actions.overdue",
+                   {"n": len(od), "k": min(len(od), OVERDUE_SHOWN),
+                    "v": float(od["value_at_risk"].fillna(0).sum())},
+                   {"v": "money"})  # fmt: skip
+        if len(od):
+            yield _OverdueTable(od.head(OVERDUE_SHOWN))
+        yield _Link("overdue")
+        owners = d.workload[d.workload.index != UNASSIGNED]
+        if len(owners):
+            yield Text("summary.actions.workload", {"k": len(owners)})
+            yield _WorkloadTable(d.workload)
+            yield _Link("workload")
 
 
 @dataclass(frozen=True)
@@ -532,6 +560,63 @@ class _ContactTable:
         })  # fmt: skip
         heads = {c: t(f"summary.col.{c}", lang) for c in df.columns}
         return Table(df, {"value": "money"}, headers=heads)
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A link to another page's section, titled in the reader's language."""
+
+    kind: str
+
+    def render(self, lang: str) -> _Raw:
+        from analysis.i18n import t
+
+        page, section = _LINKS[self.kind]
+        href = html.escape(f"{page}#{_anchor(section)}")
+        return _Raw(f'<p><a href="{href}">→ {html.escape(t(f"{section}.title", lang))}</a></p>')
+
+
+@dataclass(frozen=True)
+class _OverdueTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str) -> Table:
+        from analysis.i18n import t
+        from analysis.pages.followup import _channel, _owner
+
+        f = self.frame
+        df = pd.DataFrame({
+            "pseudonym": f["pseudonym"].to_numpy(),
+            "owner": [_owner(o, lang) for o in f["account_owner"]],
+            "group": [t(f"followup.group.{g}", lang) for g in f["cadence_group"]],
+            "overdue_days": f["overdue_days"].to_numpy(),
+            "channel": [_channel(c, lang) for c in f["channel"]],
+            "value_at_risk": f["value_at_risk"].to_numpy(),
+        })  # fmt: skip
+        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
+        return Table(df, {"overdue_days": "days", "value_at_risk": "money"}, headers=heads)
+
+
+@dataclass(frozen=True)
+class _WorkloadTable:
+    frame: pd.DataFrame
+
+    def render(self, lang: str) -> Table:
+        from analysis.i18n import t
+        from analysis.pages.followup import _owner
+
+        f = self.frame
+        df = pd.DataFrame({
+            "owner": [_owner(o, lang) for o in f.index],
+            "customers": f["customers"].to_numpy(),
+            "overdue": f["overdue"].to_numpy(),
+            "overdue_share": f["overdue_share"].to_numpy(),
+            "value_at_risk": f["value_at_risk"].to_numpy(),
+        })  # fmt: skip
+        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
+        kinds = {"customers": "count", "overdue": "count", "overdue_share": "pct",
+                 "value_at_risk": "money"}  # fmt: skip
+        return Table(df, kinds, headers=heads)
 
 
 def _followup_list(ctx: RunContext) -> pd.DataFrame | None:
@@ -615,7 +700,10 @@ def actions(ctx: RunContext) -> Actions:
                                                    "action_zh", "action_en")
                                        if c in labels.columns]])  # fmt: skip
         files = export_table(export, ctx.report_dir / "exports" / "contact_list")
-    return Actions(counts, pb.actions, contacts, tuple(str(p) for p in files))
+    from analysis.pages.followup import followup_data
+
+    return Actions(counts, pb.actions, contacts, tuple(str(p) for p in files),
+                   followup=followup_data(ctx))  # fmt: skip
 
 
 # --- value tiers' revenue ------------------------------------------------------------------

@@ -31,8 +31,22 @@ from analysis.reporting.customers import assemble_customer_export
 
 # Report notebooks run in this order; any other notebook follows alphabetically. The
 # summary runs last (it reads what the others computed) and is listed first.
-NOTEBOOK_ORDER = ("data_quality", "segmentation", "churn_survival", "survey_text", "summary")
-PAGE_ORDER = ("summary", "segmentation", "churn_survival", "survey_text", "data_quality")
+NOTEBOOK_ORDER = (
+    "data_quality",
+    "segmentation",
+    "churn_survival",
+    "survey_text",
+    "followup",
+    "summary",
+)
+PAGE_ORDER = (
+    "summary",
+    "segmentation",
+    "churn_survival",
+    "survey_text",
+    "followup",
+    "data_quality",
+)
 # Parameters the runner itself sets; a notebook declares the ones it uses.
 RUNNER_PARAMETERS = (
     "period",
