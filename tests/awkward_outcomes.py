@@ -21,7 +21,7 @@ from analysis.i18n import t  # noqa: E402
 from analysis.pages import build_context  # noqa: E402
 from analysis.warehouse import open_warehouse  # noqa: E402
 
-PAGES = ("quality", "segmentation", "churn", "survey", "summary")
+PAGES = ("quality", "segmentation", "churn", "survey", "followup", "summary")
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from pagecheck import other_language, render_html
 from analysis.i18n import has
 from analysis.pages import build_context
 
-PAGES = ("quality", "segmentation", "churn", "survey", "summary")
+PAGES = ("quality", "segmentation", "churn", "survey", "followup", "summary")
 
 
 def _modules():

@@ -676,9 +676,19 @@ def stage_flow(ctx: RunContext, start) -> object:
     from analysis.followup.journey import compute_stage_flow
 
     key = f"followup.stage_flow.{pd.Timestamp(start).date()}"
-    return ctx.memo(key, lambda: compute_stage_flow(
-        ctx.warehouse["customers"], ctx.warehouse["transactions"], as_of=ctx.as_of,
-        start=start, thresholds=_lifecycle_thresholds(ctx), by="customer_type"))  # fmt: skip
+    customers = ctx.warehouse["customers"]
+    by = "customer_type" if "customer_type" in customers.columns else None
+    return ctx.memo(
+        key,
+        lambda: compute_stage_flow(
+            customers,
+            ctx.warehouse["transactions"],
+            as_of=ctx.as_of,
+            start=start,
+            thresholds=_lifecycle_thresholds(ctx),
+            by=by,
+        ),
+    )
 
 
 def complaints(ctx: RunContext) -> Complaints | Skipped:
