@@ -246,6 +246,11 @@ def test_sample_contract_contact_effect_covers_the_planted_hazard_ratio(sample_d
     subs["end_date"] = pd.to_datetime(subs["end_date"]).dt.date
     ix = pd.read_csv(sample_data / "interactions.csv", dtype=str, usecols=["customer_id", "date"])
     ix["date"] = pd.to_datetime(ix["date"]).dt.date
+    # contacts logged under a planted duplicate record belong to its original (ingest merges)
+    dups = pd.read_csv(sample_data / "truth" / "duplicates.csv", dtype=str)
+    ix["customer_id"] = ix["customer_id"].replace(
+        dict(zip(dups["duplicate_id"], dups["original_id"], strict=True))
+    )
     cust = pd.read_csv(sample_data / "customers.csv", dtype=str,
                        usecols=["customer_id", "customer_type"])  # fmt: skip
     rows = build_contract_intervals(ibis.memtable(subs), ibis.memtable(ix), ibis.memtable(cust),
