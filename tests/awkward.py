@@ -106,6 +106,28 @@ def _day(d: dt.date | str) -> int:
     return int(np.datetime64(str(d), "D").astype(int))
 
 
+def _unique_firms(names: list[str], cities: list[str], business: np.ndarray) -> list[str]:
+    """Names with each firm once per city: the k-th repeat takes the next unused firm.
+
+    The base's customers are different customers; the same company name in the same
+    city would be one customer to the profile matcher (:mod:`analysis.profiles`) and
+    merge at ingest. Edited after the draws, so every other column stays the same.
+    """
+    firms = [f"{f}{k}" for f in _FIRMS for k in _FIRM_KINDS]
+    used = {(names[i], cities[i]) for i in np.flatnonzero(business)}
+    seen: set[tuple[str, str]] = set()
+    out = list(names)
+    for i in np.flatnonzero(business):
+        if (out[i], cities[i]) in seen:
+            start = firms.index(out[i])
+            free = [f for j in range(1, len(firms)) if
+                    ((f := firms[(start + j) % len(firms)]), cities[i]) not in used]  # fmt: skip
+            out[i] = free[0] if free else f"{out[i]}{i}"
+            used.add((out[i], cities[i]))
+        seen.add((out[i], cities[i]))
+    return out
+
+
 def write_base(
     folder: Path, *, n_customers: int = 300, seed: int = 0, end: dt.date | str = END
 ) -> Path:
@@ -201,6 +223,7 @@ def write_base(
             "account_owner": rng.choice(_OWNERS, size=n),
         }
     )
+    cust["name"] = _unique_firms(cust["name"].tolist(), cust["city"].tolist(), business)
 
     # subscriptions: about a third of customers, at least one; some ended
     holders = np.flatnonzero(rng.random(n) < 1 / 3)

@@ -13,7 +13,8 @@ from analysis.pages import quality as qp
 from analysis.pages import segmentation as sp
 from analysis.pages.context import CLASS_CODES, RunSettings, save_context
 
-QUALITY = ("summary", "ledger", "reasons", "coverage", "missing", "notes", "run_info")
+QUALITY = ("summary", "ledger", "reasons", "coverage", "missing", "profiles", "completeness",
+           "notes", "run_info")  # fmt: skip
 SEGMENTATION = ("summary", "value_tiers", "customer_types", "rfm", "rfm_eight", "lifecycle",
                 "clusters", "playbook", "migration", "exports")  # fmt: skip
 

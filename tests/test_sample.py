@@ -54,8 +54,15 @@ def parse_date(text: pd.Series) -> pd.Series:
     return iso.fillna(slash).fillna(zh)
 
 
+def original_ids(folder: Path) -> dict[str, str]:
+    """Planted duplicate record id -> the true customer's id (truth/duplicates.csv)."""
+    dups = pd.read_csv(folder / "truth" / "duplicates.csv", dtype=str)
+    return dict(zip(dups["duplicate_id"], dups["original_id"], strict=True))
+
+
 def clean_transactions(folder: Path) -> pd.DataFrame:
-    """What a cleaner keeps: parsed, deduped, no conflicts, known customers."""
+    """What a cleaner keeps: parsed, deduped, no conflicts, known customers, and each
+    planted duplicate record's rows back under its true customer (as merging does)."""
     tx = read_table(folder, "transactions")
     known = set(read_table(folder, "customers")["customer_id"])
     tx = tx.drop_duplicates()
@@ -63,7 +70,8 @@ def clean_transactions(folder: Path) -> pd.DataFrame:
     tx["amount"] = parse_amount(tx["amount"])
     tx["order_date"] = parse_date(tx["order_date"])
     keep = tx["amount"].notna() & tx["order_date"].notna() & tx["customer_id"].isin(known)
-    return tx[keep]
+    tx = tx[keep]
+    return tx.assign(customer_id=tx["customer_id"].replace(original_ids(folder)))
 
 
 def test_same_seed_gives_identical_files(small: tuple[Path, dict], tmp_path: Path) -> None:
@@ -92,7 +100,7 @@ def test_tables_follow_the_contract(small: tuple[Path, dict], name: str) -> None
 
 
 def test_customer_ids_are_unique_and_zero_padded(small: tuple[Path, dict]) -> None:
-    folder, _ = small
+    folder, truth = small
     customers = read_table(folder, "customers")
     assert customers["customer_id"].is_unique
     assert customers["customer_id"].str.fullmatch(r"C\d{6}").all()
@@ -101,7 +109,14 @@ def test_customer_ids_are_unique_and_zero_padded(small: tuple[Path, dict]) -> No
     assert 0.12 < business.mean() < 0.18
     assert (customers.loc[~business, "industry"] == "").all()
     assert (customers.loc[business, "account_owner"] != "").all()
-    assert customers["phone"].str.fullmatch(r"1[3-9]\d{9}").all()
+    # Mobiles as drawn, except the planted duplicates (reformatted or empty) and the
+    # businesses sharing a planted switchboard landline (tests/test_profiles_sample.py).
+    near = pd.read_csv(folder / "truth" / "near_misses.csv", dtype=str)
+    board = near.loc[near["kind"] == "switchboard", ["id_a", "id_b"]].stack()
+    planted = customers["customer_id"].isin([*original_ids(folder), *board])
+    assert customers.loc[~planted, "phone"].str.fullmatch(r"1[3-9]\d{9}").all()
+    assert customers.loc[~planted, "phone"].is_unique
+    assert len(customers) == truth["n_customers"] + truth["profiles"]["duplicates"]["n"]
 
 
 def test_sizes_are_as_planted(full: tuple[Path, dict]) -> None:
@@ -205,9 +220,9 @@ def test_scores_follow_satisfaction_and_the_driver_theme(small: tuple[Path, dict
 def test_truth_customers_has_one_row_per_customer(small: tuple[Path, dict]) -> None:
     folder, truth = small
     customers = pd.read_parquet(folder / "truth" / "customers.parquet")
-    assert (
-        customers["customer_id"].tolist() == read_table(folder, "customers")["customer_id"].tolist()
-    )
+    records = read_table(folder, "customers")["customer_id"]
+    true_customers = records[~records.isin(original_ids(folder))]  # planted duplicates out
+    assert customers["customer_id"].tolist() == true_customers.tolist()
     assert customers["high_value"].any()
     hv = customers[customers["high_value"]]
     assert (hv["persona"] == truth["personas"]["high_value_persona"]).mean() > 0.9

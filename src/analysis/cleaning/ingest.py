@@ -1,7 +1,10 @@
 """Ingest a source into a DuckDB warehouse: check, parse, dedupe, quarantine, account.
 
 Every row that comes in ends in exactly one place: the clean table, the duplicate
-count, the quarantine file (with its reason), or the after-period count.
+count, the quarantine file (with its reason), or the after-period count. The cleaned
+customer records are then merged into one profile per customer
+(:mod:`analysis.cleaning.merge`) and every other table's ``customer_id`` points at the
+profiles: merging moves no row out of the ledger.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 
+from analysis.cleaning.merge import (
+    merge_customer_profiles,
+    merged_record_ids,
+    remap_customer_ids,
+)
 from analysis.cleaning.parse import date_problem, number_problem, parse_date, parse_number
 from analysis.cleaning.quality import QualityReport, TableQuality
 from analysis.exceptions import DataValidationError
@@ -66,6 +74,12 @@ def build_warehouse(
     Returns
     -------
     QualityReport
+        The row ledger of every table and, in ``profiles``, what merging the customer
+        records did: the ``customers`` table holds one row per profile (its id is the
+        smallest id of its records), the other tables' ``customer_id`` point at the
+        profiles, and the warehouse tables ``profile_map`` and ``profile_review`` list
+        every record's profile and the pairs to check by hand
+        (:func:`analysis.cleaning.merge.merge_customer_profiles`).
 
     Raises
     ------
@@ -126,7 +140,16 @@ def build_warehouse(
                 period_end=period.end,
                 quarantine_dir=quarantine_dir,
                 max_quarantine_share=share,
+                remap=report.profiles is not None and report.profiles.merged_records > 0,
             )
+            if name == "customers":  # first in TABLES: the others are remapped as cleaned
+                report.profiles = merge_customer_profiles(con)
+                p = report.profiles
+                if p.merged_records:
+                    report.tables[name].notes.append(
+                        f"{p.records_in} records kept make {p.profiles} customer profiles: "
+                        f"{p.merged_records} records merged into another's profile"
+                    )
         _count_orphans(con, report)
         con.create_table(
             "_quality",
@@ -158,12 +181,15 @@ def clean_table(
     period_end: dt.date,
     quarantine_dir: Path,
     max_quarantine_share: float,
+    remap: bool = False,
 ) -> TableQuality:
     """Check and clean one raw table into ``con`` as table ``spec.name``.
 
     The order of the steps matters for the ledger: exact duplicates first (on the
     trimmed text), then parse problems and missing values (quarantine), then
-    conflicting duplicates of the key (quarantine), then rows after the period.
+    conflicting duplicates of the key (quarantine), then rows after the period. With
+    ``remap`` (the warehouse holds ``profile_map``), the kept rows' ``customer_id`` are
+    then pointed at their profiles; the ids as written decide duplicates and conflicts.
     """
     t = raw.table
     label = raw.label
@@ -258,7 +284,13 @@ def clean_table(
     )
     stage = con.create_table(f"_stage_{spec.name}", stage.mutate(_status=status), overwrite=True)
 
-    counts = dict(stage.group_by("_status").aggregate(n=stage.count()).execute().values.tolist())
+    remap = remap and CUSTOMER_ID in cols
+    measures = {"n": stage.count()}
+    if remap:  # rows of records merged into another's profile, counted in the same pass
+        merged = stage[CUSTOMER_ID].isin(merged_record_ids(con)).fill_null(False)
+        measures["r"] = merged.cast("int64").sum()
+    by_status = stage.group_by("_status").aggregate(**measures).execute().set_index("_status")
+    counts = by_status["n"].to_dict()
     reasons = (
         stage.filter(stage._status == "quarantined")
         .group_by("_reason")
@@ -277,6 +309,7 @@ def clean_table(
         reasons={str(r): int(n) for r, n in zip(reasons["_reason"], reasons["n"], strict=True)},
         date_column=event,
         extra_columns=[c for c in cols if c not in spec.columns],
+        remapped_rows=int(by_status["r"].fillna(0).get("kept", 0)) if remap else 0,
     )
     assert q.balanced, f"row ledger of {spec.name} does not add up: {q}"
 
@@ -314,9 +347,14 @@ def clean_table(
 
     # 5. the clean, typed table
     kept = stage.filter(stage._status == "kept")
+    profile_id = None
+    if remap:
+        kept, profile_id = remap_customer_ids(con, kept)
     out = {}
     for c in cols:
         out[c] = kept[f"{_P}{c}"] if c in parsed else kept[c]
+    if profile_id is not None:
+        out[CUSTOMER_ID] = profile_id
     clean = kept.order_by(["_file", "_row"]).select(**out)
     if spec.name == "subscriptions" and END_DATE in out:
         later = clean[END_DATE] > ibis.date(period_end)

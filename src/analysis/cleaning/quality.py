@@ -1,4 +1,11 @@
-"""The ingest ledger: what came in, what was kept, and why anything was not."""
+"""The ingest ledger: what came in, what was kept, and why anything was not.
+
+Merging customer records into profiles (:mod:`analysis.cleaning.merge`) is not a step of
+the row ledger: a merged record is kept, not removed. The customers table's ``kept``
+counts the records that passed cleaning; :class:`ProfileQuality` counts the profiles they
+make, and each other table's ``remapped_rows`` the rows pointed at another record's
+profile.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ class TableQuality:
     missing: dict[str, int] = field(default_factory=dict)
     extra_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    remapped_rows: int = 0
 
     @property
     def balanced(self) -> bool:
@@ -41,6 +49,61 @@ class TableQuality:
     @property
     def quarantine_share(self) -> float:
         return self.quarantined / self.rows_in if self.rows_in else 0.0
+
+
+@dataclass
+class ProfileQuality:
+    """What merging the customer records into one profile per customer did.
+
+    ``records_in == profiles + merged_records`` always holds (:attr:`balanced`): a
+    merged record is one whose rows now belong to another record's profile.
+
+    Attributes
+    ----------
+    records_in : int
+        Customer records kept by cleaning (the customers table's ``kept``).
+    profiles : int
+        Rows of the merged customers table.
+    merged_records : int
+        Records merged into another record's profile.
+    by_rule : dict
+        Merged records by the strong rule that joined them (``phone``, ``email``,
+        ``company_city``); a record matched by several counts under the first.
+    largest_profile : int
+        Records in the largest profile.
+    review_pairs : int
+        Pairs listed for a person to check, never merged.
+    review_by_reason : dict
+        Review pairs by reason (``shared_phone``, ``shared_email``, ``same_name``,
+        ``same_company_other_city``).
+    switchboards, shared_mailboxes : int
+        Phones and e-mail addresses used by three or more differently named records.
+    regions_filled : int
+        Missing regions filled from the city (bundled city table).
+    fields : list of str
+        The identifying columns the customers table had (``name``, ``phone``,
+        ``email``, ``customer_type``, ``city``).
+    """
+
+    records_in: int = 0
+    profiles: int = 0
+    merged_records: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    largest_profile: int = 0
+    review_pairs: int = 0
+    review_by_reason: dict[str, int] = field(default_factory=dict)
+    switchboards: int = 0
+    shared_mailboxes: int = 0
+    regions_filled: int = 0
+    fields: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.records_in
+            == self.profiles + self.merged_records
+            == (self.profiles + sum(self.by_rule.values()))
+        )
 
 
 @dataclass
@@ -55,12 +118,16 @@ class QualityReport:
     tables: dict[str, TableQuality] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     ignored_files: list[str] = field(default_factory=list)
+    #: What merging customer records did; None when no customers table was merged.
+    profiles: ProfileQuality | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)
         for name, tq in self.tables.items():
             out["tables"][name]["balanced"] = tq.balanced
             out["tables"][name]["quarantine_share"] = round(tq.quarantine_share, 6)
+        if self.profiles is not None:
+            out["profiles"]["balanced"] = self.profiles.balanced
         return out
 
     def write_json(self, path: str | Path) -> Path:
@@ -75,8 +142,12 @@ class QualityReport:
         for name, t in d.get("tables", {}).items():
             t = {k: v for k, v in t.items() if k not in ("balanced", "quarantine_share")}
             tables[name] = TableQuality(**t)
-        rest = {k: v for k, v in d.items() if k != "tables"}
-        return cls(tables=tables, **rest)
+        rest = {k: v for k, v in d.items() if k not in ("tables", "profiles")}
+        p = d.get("profiles")
+        profiles = (
+            None if p is None else ProfileQuality(**{k: v for k, v in p.items() if k != "balanced"})
+        )
+        return cls(tables=tables, profiles=profiles, **rest)
 
 
 LEDGER_COLUMNS = ("rows_in", "kept", "duplicates_removed", "quarantined", "after_period")

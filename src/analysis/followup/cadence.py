@@ -200,7 +200,11 @@ def cadence_by_group(
             "channel": g["channel"].iloc[0],
             "customers": len(g),
             "never_contacted": int(g["never_contacted"].sum()),
-            "median_days_since_contact": g["days_since_contact"].median(),
+            "median_days_since_contact": (
+                g["days_since_contact"].median()
+                if g["days_since_contact"].notna().any()
+                else np.nan
+            ),
             "contacts_per_quarter": g["contacts_year"].mean() / 4,
             "within_target": (g["clock_days"] <= every).mean() if has_target else np.nan,
             "overdue": int(g["overdue"].sum()),

@@ -1,8 +1,8 @@
 """Data-quality page: what came in from the export, what was kept, and why not.
 
 Sections: :func:`summary`, :func:`ledger`, :func:`reasons`, :func:`coverage`,
-:func:`missing`, :func:`notes`, :func:`run_info`. Each returns codes and numbers;
-:func:`analysis.pages.show` turns them into words.
+:func:`missing`, :func:`profiles`, :func:`completeness`, :func:`notes`, :func:`run_info`.
+Each returns codes and numbers; :func:`analysis.pages.show` turns them into words.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from analysis.cleaning.quality import LEDGER_COLUMNS, compute_monthly_volume
 from analysis.pages.base import Chart, LangTable, Note, Section, Skipped, Text, Word, _word
 from analysis.pages.context import RunContext
 
-__all__ = ["SECTIONS", "summary", "ledger", "reasons", "coverage", "missing", "notes", "run_info"]
+__all__ = ["SECTIONS", "summary", "ledger", "reasons", "coverage", "missing", "profiles",
+           "completeness", "compute_profile_gaps", "notes", "run_info"]  # fmt: skip
 
 #: The page's sections in display order (the notebook shows each once).
-SECTIONS = ("summary", "ledger", "reasons", "coverage", "missing", "notes")
+SECTIONS = ("summary", "ledger", "reasons", "coverage", "missing", "profiles", "completeness",
+            "notes")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,274 @@ def missing(ctx: RunContext) -> Missing:
     ]
     df = pd.DataFrame(rows, columns=["table", "column", "missing", "share"])
     return Missing(df.sort_values("missing", ascending=False, kind="stable").reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class _FieldList(Word):
+    """Contract columns (``code`` comma-separated) named in the reader's language."""
+
+    def render(self, lang: str) -> str:
+        from analysis.i18n import t
+
+        names = [_word("field", c, lang) for c in self.code.split(",")]
+        return t("list.separator", lang).join(names)
+
+
+#: Columns the matcher reads (besides the id); a customers table without one of them
+#: matches on the others only.
+_MATCH_FIELDS = ("name", "phone", "email", "city")
+#: The review export lists the most telling pairs first: a shared number or mailbox and
+#: a company in two cities are few; same-name pairs are many (docs/profiles.md).
+_REVIEW_ORDER = ("shared_phone", "shared_email", "same_company_other_city", "same_name")
+
+
+@dataclass(frozen=True)
+class Profiles(Section):
+    """Customer records merged into profiles at ingest, and the pairs left to a person.
+
+    ``facts``: ``records`` (customer records kept), ``profiles``, ``merged``, ``largest``
+    (records in the largest profile), ``review`` (pairs), ``regions`` (regions filled from
+    the city). ``merges``: ``rule`` (``phone``, ``email``, ``company_city``),
+    ``records``. ``review``: ``reason`` (``shared_phone``, ``shared_email``, ``same_name``,
+    ``same_company_other_city``), ``pairs``. ``absent``: identifying columns the
+    customers table lacks. ``files``: the exports written.
+    """
+
+    facts: dict
+    merges: pd.DataFrame
+    review: pd.DataFrame
+    absent: tuple
+    files: tuple
+    section = "quality.profiles"
+
+    def blocks(self) -> Iterator:
+        yield Text("quality.profiles.text", self.facts)
+        if not self.merges.empty:
+            yield LangTable(
+                self.merges,
+                {"records": "count"},
+                headers={"rule": "quality.profiles.col.rule",
+                         "records": "quality.profiles.col.records"},
+                classes={"rule": "profile_match"},
+            )  # fmt: skip
+        if not self.review.empty:
+            yield LangTable(
+                self.review,
+                {"pairs": "count"},
+                headers={"reason": "quality.profiles.col.reason",
+                         "pairs": "quality.profiles.col.pairs"},
+                classes={"reason": "profile_match"},
+            )  # fmt: skip
+        if self.facts["regions"]:
+            yield Text("quality.profiles.regions", {"n": self.facts["regions"]})
+        if self.absent:
+            yield Note(
+                "quality.profiles.absent", {"fields": _FieldList("field", ",".join(self.absent))}
+            )
+        if self.files:
+            yield Text("quality.profiles.exports")
+
+
+def profiles(ctx: RunContext) -> Profiles | Skipped:
+    """How many customer records were merged, by which rule, and what is left to check.
+
+    Writes ``exports/profile_map.csv`` (every record of a merged profile: ``customer_id``
+    as the source wrote it, ``profile_id``, ``rule``; empty for the profile's own record)
+    and ``exports/profile_review.csv`` (the pairs to check, with names and cities, and
+    the profile each record is in; shared phones and e-mails first, then companies in two
+    cities, then same names) when the run has a report folder.
+    """
+    from analysis.export import export_table
+
+    p = ctx.warehouse.quality.profiles
+    if p is None or not ctx.has("customers"):
+        return Skipped("quality.profiles", "quality.profiles.skip.no_customers")
+    merges = pd.DataFrame(
+        {"rule": list(p.by_rule), "records": list(p.by_rule.values())}, columns=["rule", "records"]
+    )
+    review = (
+        pd.DataFrame(
+            {"reason": list(p.review_by_reason), "pairs": list(p.review_by_reason.values())},
+            columns=["reason", "pairs"],
+        )
+        .sort_values("pairs", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+    files: list = []
+    if ctx.report_dir and ctx.has("profile_map"):
+        pm = ctx.warehouse["profile_map"]
+        grouped = pm.group_by("profile_id").aggregate(n=pm.count()).filter(lambda g: g.n > 1)
+        members = pm.semi_join(grouped, "profile_id").order_by(["profile_id", "customer_id"])
+        out = ctx.report_dir / "exports"
+        files += export_table(members.execute(), out / "profile_map", formats=("csv",))
+        review_rows = ctx.warehouse["profile_review"].execute()
+        rank = review_rows["reason"].map({r: i for i, r in enumerate(_REVIEW_ORDER)})
+        review_rows = review_rows.iloc[rank.fillna(len(_REVIEW_ORDER)).argsort(kind="stable")]
+        files += export_table(review_rows, out / "profile_review", formats=("csv",))
+    return Profiles(
+        facts={
+            "records": p.records_in,
+            "profiles": p.profiles,
+            "merged": p.merged_records,
+            "largest": p.largest_profile,
+            "review": p.review_pairs,
+            "regions": p.regions_filled,
+        },
+        merges=merges,
+        review=review,
+        absent=tuple(f for f in _MATCH_FIELDS if f not in p.fields),
+        files=tuple(str(f) for f in files),
+    )
+
+
+#: Fields an account owner should fill, and whether they apply to every profile or
+#: only to businesses (an individual has no account owner or industry).
+COMPLETENESS_FIELDS = (
+    ("phone", "all"),
+    ("email", "all"),
+    ("account_owner", "business"),
+    ("industry", "business"),
+    ("city", "all"),
+)
+
+
+def compute_profile_gaps(customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Completeness of the fields owners fill, per field and per profile.
+
+    Business-only fields (:data:`COMPLETENESS_FIELDS`) count over business profiles
+    when the table has ``customer_type``, else over all. Empty text counts as missing;
+    a column the table lacks is missing everywhere.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per profile, ``customer_id`` as a column or the index.
+
+    Returns
+    -------
+    shares : DataFrame
+        One row per field: ``field``, ``applies_to`` (``all`` or ``business``),
+        ``filled``, ``profiles``, ``share`` (0-1; missing when no profile applies).
+    gaps : DataFrame
+        One row per profile missing at least one field: ``customer_id``, ``name``,
+        ``customer_type``, ``account_owner``, ``missing_fields`` (codes, comma
+        separated), ``n_missing``; by owner (none last), most missing first, then id.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"customer_id": ["C1", "C2"], "customer_type": ["business", "individual"],
+    ...                   "phone": ["138", ""], "account_owner": ["李娜", None]})
+    >>> shares, gaps = compute_profile_gaps(c)
+    >>> shares.set_index("field")["share"].tolist()
+    [0.5, 0.0, 1.0, 0.0, 0.0]
+    >>> gaps[["customer_id", "missing_fields"]].values.tolist()
+    [['C1', 'email,industry,city'], ['C2', 'phone,email,city']]
+    """
+    from analysis.profiles import completeness as measure
+
+    c = customers.reset_index() if "customer_id" not in customers.columns else customers
+    c = c.reset_index(drop=True)
+    if "customer_type" in c.columns:
+        business = (c["customer_type"].astype("string").str.lower() == "business").fillna(False)
+    else:
+        business = pd.Series(True, index=c.index)
+    rows, missing = [], {}
+    for field, applies in COMPLETENESS_FIELDS:
+        scope = business if applies == "business" and "customer_type" in c.columns else None
+        subset = c[scope.to_numpy()] if scope is not None else c
+        m = measure(subset, fields=(field,)).iloc[0]
+        rows.append({"field": field, "applies_to": "business" if scope is not None else "all",
+                     "filled": int(m["non_empty"]), "profiles": int(m["rows"]),
+                     "share": float(m["share"]) if m["rows"] else float("nan")})  # fmt: skip
+        if field in c.columns:
+            text = c[field].astype("string").str.strip()
+            empty = (c[field].isna() | (text == "")).fillna(True).to_numpy()
+        else:
+            empty = pd.Series(True, index=c.index).to_numpy()
+        missing[field] = empty & (scope.to_numpy() if scope is not None else True)
+    shares = pd.DataFrame(rows, columns=["field", "applies_to", "filled", "profiles", "share"])
+    flags = pd.DataFrame(missing, index=c.index)
+    n_missing = flags.sum(axis=1)
+    labels = flags.apply(lambda r: ",".join(f for f in flags.columns if r[f]), axis=1)
+    gaps = pd.DataFrame({"customer_id": c["customer_id"]})
+    for col in ("name", "customer_type", "account_owner"):
+        gaps[col] = c[col] if col in c.columns else None
+    gaps["missing_fields"] = labels.astype(object) if len(c) else pd.Series(dtype=object)
+    gaps["n_missing"] = n_missing.astype(int)
+    gaps = gaps[gaps["n_missing"] > 0]
+    owner = gaps["account_owner"].astype("string").str.strip().replace("", pd.NA)
+    gaps = gaps.assign(_owner=owner).sort_values(
+        ["_owner", "n_missing", "customer_id"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    return shares, gaps.drop(columns="_owner").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Completeness(Section):
+    """Share of profiles with each field an owner fills, and the profiles with gaps.
+
+    ``table``: ``field``, ``applies_to``, ``filled``, ``profiles``, ``share``.
+    ``facts``: ``profiles``, ``gaps`` (profiles missing a field), ``complete`` (share
+    without gaps), ``owners`` (account owners with profiles to complete), ``unowned``
+    (profiles to complete without an owner). ``files``: the exports written.
+    """
+
+    table: pd.DataFrame
+    facts: dict
+    files: tuple
+    section = "quality.completeness"
+
+    def blocks(self) -> Iterator:
+        if self.facts["gaps"]:
+            yield Text("quality.completeness.text", self.facts, {"complete": "pct"})
+        else:
+            yield Text("quality.completeness.none", {"profiles": self.facts["profiles"]})
+        yield LangTable(
+            self.table,
+            {"filled": "count", "profiles": "count", "share": "pct"},
+            headers={"field": "quality.completeness.col.field",
+                     "applies_to": "quality.completeness.col.applies_to",
+                     "filled": "quality.completeness.col.filled",
+                     "profiles": "quality.completeness.col.profiles",
+                     "share": "quality.completeness.col.share"},
+            classes={"field": "field", "applies_to": "profile_scope"},
+        )  # fmt: skip
+        if self.files and self.facts["gaps"]:
+            yield Text("quality.completeness.exports", {"n": self.facts["gaps"]})
+
+
+def completeness(ctx: RunContext) -> Completeness | Skipped:
+    """How complete the customer profiles are, and who should fill which gap.
+
+    Writes ``exports/profile_gaps.csv`` and ``.xlsx`` (one row per profile with a gap,
+    see :func:`compute_profile_gaps`) when the run has a report folder.
+    """
+    from analysis.export import export_table
+
+    if not ctx.has("customers"):
+        return Skipped("quality.completeness", "quality.profiles.skip.no_customers")
+    customers = ctx.customers
+    if not len(customers):  # (a table of ids only has rows but no columns)
+        return Skipped("quality.completeness", "quality.completeness.skip.no_profiles")
+    shares, gaps = compute_profile_gaps(customers)
+    files: list = []
+    if ctx.report_dir:
+        files = export_table(gaps, ctx.report_dir / "exports" / "profile_gaps")
+    owners = gaps["account_owner"].astype("string").str.strip().replace("", pd.NA)
+    return Completeness(
+        shares,
+        {
+            "profiles": len(customers),
+            "gaps": len(gaps),
+            "complete": 1 - len(gaps) / len(customers),
+            "owners": int(owners.nunique()),
+            "unowned": int(owners.isna().sum()),
+        },
+        tuple(str(f) for f in files),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ contract of :mod:`analysis.schema`) plus ``truth.json``, ``truth/customers.parqu
 and ``truth/surveys.parquet`` holding what was planted: personas (BG/NBD-like
 purchase processes), the high-value group, a Weibull proportional-hazards contract
 churn, latent satisfaction driving NPS and comment tone, a driver theme, personal
-data inside comments, and data-quality defects.
+data inside comments, and data-quality defects; ``truth/duplicates.csv`` and
+``truth/near_misses.csv`` list the duplicate customer records and the look-alikes
+that must stay apart (one profile per customer).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.sample import params as P
-from analysis.sample.contracts import simulate_subscriptions
+from analysis.sample.contracts import draw_contact_plan, simulate_subscriptions
 from analysis.sample.defects import plant_defects
+from analysis.sample.duplicates import plant_duplicates
 from analysis.sample.followups import simulate_interactions
 from analysis.sample.people import draw_customers, format_customers
 from analysis.sample.purchases import build_transactions, simulate_purchases
@@ -44,6 +47,8 @@ _STREAMS = (
     "subscriptions",
     "surveys",
     "interactions",
+    "contact_plan",  # owner contacts of contract customers, drawn before their lifetimes
+    "duplicates",  # planted duplicate records and near-misses (one profile per customer)
 )
 
 
@@ -74,22 +79,25 @@ def generate_sample(*, seed: int = 7, n_customers: int = 20_000) -> tuple[dict, 
     seed : int
         Seed of :class:`numpy.random.SeedSequence`; same seed, same data.
     n_customers : int
-        Number of customers.
+        Number of true customers; ``customers`` has about 1% more rows, the planted
+        duplicate records (:mod:`analysis.sample.duplicates`).
 
     Returns
     -------
     tables : dict of pandas.DataFrame
         ``customers``, ``transactions``, ``subscriptions``, ``surveys``,
         ``interactions`` (the public CSVs, as strings and numbers), and
-        ``truth_customers``, ``truth_surveys`` (the planted per-row truth).
+        ``truth_customers``, ``truth_surveys`` (the planted per-row truth),
+        ``truth_duplicates``, ``truth_near_misses`` (planted duplicate records and
+        look-alikes that must not merge).
     truth : dict
         The content of ``truth.json``.
 
     Examples
     --------
     >>> tables, truth = generate_sample(seed=1, n_customers=300)
-    >>> len(tables["customers"])
-    300
+    >>> truth["n_customers"], len(tables["customers"])  # 3 planted duplicate records
+    (300, 303)
     """
     rngs = {
         name: np.random.default_rng(child)
@@ -103,11 +111,17 @@ def generate_sample(*, seed: int = 7, n_customers: int = 20_000) -> tuple[dict, 
     purchases, process = simulate_purchases(traits, rngs["purchases"])
     orders = build_transactions(purchases, traits, rngs["orders"])
     transactions, defects, kept = plant_defects(orders, n, rngs["defects"])
-    subscriptions, planted_subs = simulate_subscriptions(traits, rngs["subscriptions"])
+    contact_plan = draw_contact_plan(traits, rngs["contact_plan"])
+    subscriptions, planted_subs = simulate_subscriptions(
+        traits, rngs["subscriptions"], contacts=contact_plan
+    )
     first, last = _compute_activity(orders, planted_subs, n)
     subscribed = np.isin(np.arange(n), planted_subs["customer_idx"].to_numpy())
     surveys, planted_surveys = simulate_surveys(traits, first, last, subscribed, rngs["surveys"])
-    interactions = simulate_interactions(traits, customers, last, rngs["interactions"])
+    planned = contact_plan[contact_plan["customer_idx"].isin(planted_subs["customer_idx"])]
+    interactions = simulate_interactions(
+        traits, customers, last, rngs["interactions"], planned=planned
+    )
 
     revenue = compute_revenue_groups(orders, kept, traits["customer_id"])
     truth_customers = build_truth_customers(traits, process, revenue, planted_subs, planted_surveys)
@@ -118,6 +132,9 @@ def generate_sample(*, seed: int = 7, n_customers: int = 20_000) -> tuple[dict, 
         "surveys": surveys,
         "interactions": interactions,
     }
+    # After everything is simulated, so the other streams and the planted truth stay the
+    # same: duplicate records take over part of their original's rows (ids only).
+    public, profiles, duplicates, near_misses = plant_duplicates(public, rngs["duplicates"])
     hv = truth_customers[truth_customers["high_value"]]
     total = truth_customers["revenue_to_period_end"].clip(lower=0).sum()
     bought = ~truth_customers["is_potential"]
@@ -188,10 +205,13 @@ def generate_sample(*, seed: int = 7, n_customers: int = 20_000) -> tuple[dict, 
         "surveys": summarise_surveys(planted_surveys, truth_customers),
         "interactions": {"n_rows": int(len(interactions))},
         "defects": {"table": "transactions", **defects},
+        "profiles": profiles,
         "files": [f"{k}.csv" for k in public]
-        + ["truth/customers.parquet", "truth/surveys.parquet"],
+        + ["truth/customers.parquet", "truth/surveys.parquet"]
+        + profiles["files"],
     }
-    tables = {**public, "truth_customers": truth_customers, "truth_surveys": planted_surveys}
+    tables = {**public, "truth_customers": truth_customers, "truth_surveys": planted_surveys,
+              "truth_duplicates": duplicates, "truth_near_misses": near_misses}  # fmt: skip
     return tables, truth
 
 
@@ -216,8 +236,8 @@ def write_sample(out: str | Path, *, seed: int = 7, n_customers: int = 20_000) -
     --------
     >>> import tempfile
     >>> truth = write_sample(tempfile.mkdtemp(), n_customers=300)
-    >>> truth["row_counts"]["customers"]
-    300
+    >>> truth["n_customers"], truth["row_counts"]["customers"]
+    (300, 303)
     """
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
@@ -226,6 +246,10 @@ def write_sample(out: str | Path, *, seed: int = 7, n_customers: int = 20_000) -
         tables[name].to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
     tables["truth_customers"].to_parquet(out / "truth" / "customers.parquet", index=False)
     tables["truth_surveys"].to_parquet(out / "truth" / "surveys.parquet", index=False)
+    for name in ("duplicates", "near_misses"):
+        tables[f"truth_{name}"].to_csv(
+            out / "truth" / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n"
+        )
     text = json.dumps(truth, ensure_ascii=False, indent=2, default=_to_builtin)
     (out / "truth.json").write_text(text + "\n", encoding="utf-8")
     return json.loads(text)

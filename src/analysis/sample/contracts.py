@@ -50,8 +50,8 @@ def compute_covariates(plan: np.ndarray, traits: pd.DataFrame, fee: np.ndarray) 
 def draw_contact_plan(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Days on which each customer would be contacted, from signup to the data end.
 
-    A Poisson process per customer at :data:`params.CONTACT_RATE_PER_YEAR` of its type,
-    drawn before anything the customer does: contact is random given the type. The
+    A Poisson process per customer at :data:`params.CONTACT_RATE_PER_YEAR`, drawn before
+    anything the customer does and the same for every customer: contact is random. The
     contracts use it in their hazard; the follow-up log keeps the contract customers'
     contacts up to 90 days after they leave.
 
@@ -76,10 +76,7 @@ def draw_contact_plan(traits: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     >>> list(plan.columns), bool(plan["day"].between(0, P.WINDOW_DAYS).all())
     (['customer_idx', 'day'], True)
     """
-    business = (traits["customer_type"] == "business").to_numpy()
-    rate = np.where(
-        business, P.CONTACT_RATE_PER_YEAR["business"], P.CONTACT_RATE_PER_YEAR["individual"]
-    )
+    rate = P.CONTACT_RATE_PER_YEAR
     start = traits["signup_day"].to_numpy().astype(float)
     span = np.maximum(P.WINDOW_DAYS - start, 0.0)
     counts = rng.poisson(rate * span / P.DAYS_PER_YEAR)

@@ -129,6 +129,77 @@ def _draw_slugs(rng: np.random.Generator, n: int, low: int, high: int) -> list[s
     return ["".join(row[:k]) for row, k in zip(letters, lengths, strict=True)]
 
 
+def _deduplicate(values: list[str], edit) -> list[str]:
+    """``values`` with repeats made unique, deterministically, after the draws.
+
+    The first occurrence of a value keeps it; a later one gets ``edit(value, k)`` for
+    k = 1, 2, ... until the result is unused. Editing after drawing (rather than
+    redrawing) leaves every random stream, and so every other table, unchanged.
+
+    Examples
+    --------
+    >>> _deduplicate(["a@x.cn", "b@x.cn", "a@x.cn"], lambda v, k: v.replace("@", f"{k + 1}@"))
+    ['a@x.cn', 'b@x.cn', 'a2@x.cn']
+    """
+    used = set(values)
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        if v in seen:
+            k = 1
+            while edit(v, k) in used:
+                k += 1
+            v = edit(v, k)
+            used.add(v)
+        seen.add(v)
+        out.append(v)
+    return out
+
+
+def _next_phone(phone: str, k: int) -> str:
+    """The k-th number after ``phone`` with the same three-digit prefix."""
+    return f"{phone[:3]}{(int(phone[3:]) + k) % 100_000_000:08d}"
+
+
+def _unique_companies(
+    city: np.ndarray, word: np.ndarray, trade: list[str], business: np.ndarray
+) -> list[str]:
+    """Company names (city + trade word + line of business + 有限公司), unique by business.
+
+    Two businesses drawing the same city, word and line of business would be one
+    company to any matcher (same name, same city), so a repeat gets a second trade word
+    (杭州恒通贸易 -> 杭州恒通华盛贸易): the first word after its own, in the word list,
+    that makes an unused name. Rows of individuals keep their drawn name (not used).
+
+    Examples
+    --------
+    >>> _unique_companies(np.array(["杭州"] * 3), np.array(["恒通"] * 3), ["贸易"] * 3,
+    ...                   np.array([True, True, False]))
+    ['杭州恒通贸易有限公司', '杭州恒通华盛贸易有限公司', '杭州恒通贸易有限公司']
+    """
+    words = list(_COMPANY_WORDS)
+    names = [f"{c}{w}{t}有限公司" for c, w, t in zip(city, word, trade, strict=True)]
+    used = {name for name, b in zip(names, business, strict=True) if b}
+    seen: set[str] = set()
+    for i in np.flatnonzero(business):
+        name = names[i]
+        if name in seen:
+            first = words.index(word[i])
+            k = 1
+            while True:
+                second = words[(first + k) % len(words)]
+                name = f"{city[i]}{word[i]}{second}{trade[i]}有限公司"
+                if k >= len(words):  # every second word taken: number the name
+                    name = f"{city[i]}{word[i]}{second}{trade[i]}{k}有限公司"
+                if second != word[i] and name not in used:
+                    break
+                k += 1
+            used.add(name)
+            names[i] = name
+        seen.add(name)
+    return names
+
+
 def format_customers(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Build the public ``customers.csv`` table from the planted traits.
 
@@ -145,6 +216,9 @@ def format_customers(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
         Columns ``customer_id``, ``name``, ``phone``, ``email``, ``customer_type``,
         ``signup_date``, ``region``, ``city``, ``industry``, ``channel``,
         ``account_owner`` (all strings; empty string for "not applicable").
+        Company names, phones and e-mails are unique (repeats among the draws are
+        edited afterwards, see :func:`_deduplicate`), so no two customers look like
+        one to :func:`analysis.profiles.find_matches`.
 
     Examples
     --------
@@ -165,10 +239,11 @@ def format_customers(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     industry = rng.choice(np.array(industry_names), size=n)
     word = rng.choice(np.array(_COMPANY_WORDS), size=n)
     suffix_u = rng.random(n)
-    companies = [
-        f"{city}{w}{_INDUSTRIES[ind][int(u * len(_INDUSTRIES[ind]))]}有限公司"
-        for city, w, ind, u in zip(traits["city"], word, industry, suffix_u, strict=True)
+    trade = [
+        _INDUSTRIES[ind][int(u * len(_INDUSTRIES[ind]))]
+        for ind, u in zip(industry, suffix_u, strict=True)
     ]
+    companies = _unique_companies(traits["city"].to_numpy(), word, trade, business)
 
     slugs = _draw_slugs(rng, n, 3, 7)
     digits = rng.integers(0, 1000, size=n)
@@ -180,13 +255,14 @@ def format_customers(traits: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
             business, mail_prefix, slugs, sur, digits, free, strict=True
         )
     ]
+    emails = _deduplicate(emails, lambda e, k: e.replace("@", f"{k + 1}@", 1))
     owners = rng.choice(np.array(P.ACCOUNT_OWNERS), size=n)
     signup = pd.Timestamp(P.START) + pd.to_timedelta(traits["signup_day"].to_numpy(), unit="D")
     return pd.DataFrame(
         {
             "customer_id": traits["customer_id"].to_numpy(),
             "name": np.where(business, companies, person_names),
-            "phone": _draw_phones(rng, n),
+            "phone": _deduplicate(_draw_phones(rng, n), _next_phone),
             "email": emails,
             "customer_type": traits["customer_type"].to_numpy(),
             "signup_date": signup.strftime("%Y-%m-%d"),

@@ -194,7 +194,7 @@ def summarise_subscriptions(planted: pd.DataFrame) -> dict:
             "coding": "time-varying: the hazard of each 30-day step of a contract (counted "
             "from start_date) is multiplied by hr when the customer's interactions hold a "
             "contact in the 90 days before the step's start; contacts are Poisson from signup "
-            "at rate_per_year by customer_type, independent of everything else",
+            "at rate_per_year for every customer, independent of everything else",
         },
         "duration": "days from start_date to end_date (event) or to the censor date",
         "censor_date": P.END.isoformat(),
