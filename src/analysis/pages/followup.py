@@ -556,7 +556,7 @@ def contact_effect(ctx: RunContext) -> ContactEffectResult | Skipped:
     from analysis.segmentation.labels import ORDERS
 
     tiers = [g for g in ORDERS["value_tier"] if g in fx.groups.index]
-    table = pd.concat([overall, fx.groups.reindex(tiers)])
+    table = pd.concat([overall, fx.groups.reindex(tiers)]) if tiers else overall
     table.index.name = "group"
     skipped = fx.skipped.reindex([g for g in ORDERS["value_tier"] if g in fx.skipped.index])
     return ContactEffectResult(
@@ -825,17 +825,20 @@ class _TimesTable:
         from analysis.privacy import OTHER
 
         f = self.frame
-        df = pd.DataFrame({
-            "customer_type": [_type_word(v, lang) for v in f["customer_type"]],
-            "acq_channel": [t("label.other", lang) if v == OTHER else
-                            t("followup.acq_unknown", lang) if pd.isna(v) or v == "" else str(v)
-                            for v in f["channel"]],
-            "customers": f["customers"].to_numpy(),
-            "first_share": f["first_share"].to_numpy(),
-            "days_to_first_median": f["days_to_first_median"].to_numpy(),
-            "second_share": f["second_share"].to_numpy(),
-            "days_to_second_median": f["days_to_second_median"].to_numpy(),
-        })  # fmt: skip
+        df = pd.DataFrame(index=range(len(f)))
+        if "customer_type" in f.columns:
+            df["customer_type"] = [_type_word(v, lang) for v in f["customer_type"]]
+        if "channel" in f.columns:
+            df["acq_channel"] = [
+                t("label.other", lang) if v == OTHER
+                else t("followup.acq_unknown", lang) if pd.isna(v) or v == "" else str(v)
+                for v in f["channel"]
+            ]  # fmt: skip
+        if df.columns.empty:
+            df["customer_type"] = [t("followup.all_customers", lang)] * len(f)
+        for col in ("customers", "first_share", "days_to_first_median", "second_share",
+                    "days_to_second_median"):  # fmt: skip
+            df[col] = f[col].to_numpy()
         kinds = {"customers": "count", "first_share": "pct", "days_to_first_median": "days",
                  "second_share": "pct", "days_to_second_median": "days"}  # fmt: skip
         heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
@@ -883,9 +886,13 @@ def _fold_channels(ctx: RunContext):
     small = [k for k, n in counts.items() if n < ctx.settings.min_group_size]
     if not small:
         return c, ["customer_type", "channel"]
+
+    def same(col, value):
+        return c[col].isnull() if pd.isna(value) else c[col] == value
+
     hit = ibis.literal(False)
     for ctype, channel in small:
-        hit = hit | ((c["customer_type"] == ctype) & (c["channel"] == channel))
+        hit = hit | (same("customer_type", ctype) & same("channel", channel))
     return c.mutate(channel=hit.ifelse(OTHER, c["channel"])), ["customer_type", "channel"]
 
 
