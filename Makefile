@@ -50,10 +50,18 @@ public-data: $(VENV)/.installed-public ## convert CDNOW and IBM Telco from their
 
 # Tests never touch the real pseudonym key: tests/conftest.py points ANALYSIS_CONFIG_DIR at a
 # temporary folder, and the doctest and notebook runs (no conftest) at .cache/test-config.
+# The doctests and the notebooks (one process, mostly one core) run beside the unit and end-to-
+# end tests (another) on a second core; their output is printed when both are done, and the
+# target fails when either does (docs/decisions.md, "Suite time").
 test: $(VENV)/.installed-public data/sample/truth.json ## run the whole test suite (unit, notebooks, end to end)
-	$(BIN)/python -m pytest tests
-	ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --doctest-modules src -p no:cacheprovider
-	ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
+	@mkdir -p .cache; \
+	( ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --doctest-modules src -p no:cacheprovider \
+	  && ANALYSIS_CONFIG_DIR=$(CURDIR)/.cache/test-config $(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider \
+	) > .cache/test-notebooks.log 2>&1 & side=$$!; \
+	$(BIN)/python -m pytest tests; main=$$?; \
+	wait $$side; notebooks=$$?; \
+	echo "--- doctests and notebooks (nbval), run alongside ---"; cat .cache/test-notebooks.log; \
+	test $$main -eq 0 && test $$notebooks -eq 0
 
 test-fast: $(VENV)/.installed ## unit tests only (no notebooks, no end-to-end runs)
 	$(BIN)/python -m pytest tests -m "not slow"

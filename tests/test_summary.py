@@ -177,11 +177,11 @@ def test_published_and_recomputed_last_month_agree(sample_reports, small_sample,
 
 def test_every_finding_links_to_a_section_of_its_page():
     from analysis.i18n import has
-    from analysis.pages import quality, segmentation
+    from analysis.pages import followup, quality, segmentation
 
     modules = {"segmentation.html": segmentation, "churn_survival.html": churn,
                "survey_text.html": survey, "data_quality.html": quality,
-               "summary.html": summary}  # fmt: skip
+               "followup.html": followup, "summary.html": summary}  # fmt: skip
     for page, section in summary._LINKS.values():
         assert section.split(".", 1)[1] in modules[page].SECTIONS, (page, section)
         assert has(f"{section}.title")

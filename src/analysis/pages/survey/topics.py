@@ -173,7 +173,7 @@ class Drivers(Section):
         if top["effect"] < 0:
             yield Text(
                 "survey.drivers.top",
-                {"name": top["name"], "e": top["effect"], "pv": top["p_value"]},
+                {"e": top["effect"], "pv": top["p_value"]},
                 {"e": "float2", "pv": "pvalue"},
             )
         else:
