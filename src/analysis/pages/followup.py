@@ -914,7 +914,13 @@ def journey(ctx: RunContext) -> Journey | Skipped:
     conv = flow.conversions.set_index("conversion")[["at_risk", "rate"]].rename(
         columns={"rate": "all"})  # fmt: skip
     if len(flow.groups):
-        g = flow.groups.pivot(index="conversion", columns="customer_type", values="rate")
+        # a rate over fewer customers than min_group_size is not shown (privacy, noise)
+        groups = flow.groups.dropna(subset=["customer_type"])
+        rate = groups["rate"].where(groups["at_risk"] >= ctx.settings.min_group_size)
+        g = groups.assign(rate=rate).pivot(
+            index="conversion", columns="customer_type", values="rate"
+        )
+        g = g.loc[:, g.notna().any()]
         conv = conv.join(g.reindex(conv.index))
     return Journey(funnel, times, conv, flow.matrix,
                    {"start": start.date(), "end": ctx.as_of.date()})  # fmt: skip
