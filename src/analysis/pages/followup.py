@@ -143,6 +143,18 @@ def followup_data(ctx: RunContext) -> FollowupData | None:
     return ctx.shared("followup.cadence", build)
 
 
+def _table(df: pd.DataFrame, kinds: dict, lang: str, columns=None):
+    """A table with the follow-up catalogue's headers (``followup.col.<column>``), keeping
+    ``columns`` (all when None) in that order."""
+    from analysis.i18n import t
+    from analysis.pages.format import Table
+
+    if columns is not None:
+        df = df[list(columns)]
+    heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
+    return Table(df, {k: v for k, v in kinds.items() if k in df.columns}, headers=heads)
+
+
 def _owner(value: object, lang: str) -> str:
     from analysis.i18n import t
 
@@ -243,7 +255,6 @@ class _CadenceTable:
 
     def render(self, lang: str):
         from analysis.i18n import t
-        from analysis.pages.format import Table
 
         f = self.frame
         df = pd.DataFrame({
@@ -260,8 +271,7 @@ class _CadenceTable:
         kinds = {"customers": "count", "never_contacted": "count",
                  "median_days_since_contact": "days", "contacts_per_quarter": "float2",
                  "within_target": "pct", "overdue": "count"}  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, kinds, headers=heads)
+        return _table(df, kinds, lang)
 
 
 def cadence(ctx: RunContext) -> Cadence | Skipped:
@@ -304,12 +314,16 @@ class Overdue(Section):
 
 @dataclass(frozen=True)
 class _OverdueTable:
+    """The overdue list as shown; ``columns`` picks and orders what is shown (the
+    summary's actions show fewer)."""
+
     frame: pd.DataFrame
+    columns: tuple | None = None
 
     def render(self, lang: str):
         from analysis.i18n import t
         from analysis.pages.base import _word
-        from analysis.pages.format import Table, format_value
+        from analysis.pages.format import format_value
 
         f = self.frame
         df = pd.DataFrame({
@@ -331,8 +345,7 @@ class _OverdueTable:
         ]
         kinds = {"days_since_contact": "text", "overdue_days": "days", "churn_prob": "pct",
                  "value_at_risk": "money"}  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, kinds, headers=heads)
+        return _table(df, kinds, lang, self.columns)
 
 
 def overdue(ctx: RunContext) -> Overdue | Skipped:
@@ -387,12 +400,12 @@ class Workload(Section):
 
 @dataclass(frozen=True)
 class _WorkloadTable:
+    """The owners' workload as shown; ``columns`` as in :class:`_OverdueTable`."""
+
     frame: pd.DataFrame
+    columns: tuple | None = None
 
     def render(self, lang: str):
-        from analysis.i18n import t
-        from analysis.pages.format import Table
-
         f = self.frame
         df = pd.DataFrame({"owner": [_owner(o, lang) for o in f.index]})
         for c in f.columns:
@@ -400,8 +413,7 @@ class _WorkloadTable:
         kinds = {"customers": "count", "with_cadence": "count", "overdue": "count",
                  "overdue_share": "pct", "value_at_risk": "money",
                  "overdue_value_at_risk": "money", "contacts_quarter": "count"}  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, kinds, headers=heads)
+        return _table(df, kinds, lang, self.columns)
 
 
 def workload(ctx: RunContext) -> Workload | Skipped:
@@ -486,15 +498,12 @@ class _EffectTable:
     frame: pd.DataFrame
 
     def render(self, lang: str):
-        from analysis.i18n import t
-        from analysis.pages.format import Table
 
         df = self.frame.reset_index(drop=True)
         df.insert(0, "group", [_group(g).render(lang) for g in self.frame.index])
         kinds = {"hazard_ratio": "ratio", "ci_lower": "ratio", "ci_upper": "ratio",
                  "p": "pvalue", "customers": "count", "events": "count"}  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, kinds, headers=heads)
+        return _table(df, kinds, lang)
 
 
 def contact_intervals(ctx: RunContext) -> pd.DataFrame:
@@ -821,7 +830,6 @@ class _TimesTable:
 
     def render(self, lang: str):
         from analysis.i18n import t
-        from analysis.pages.format import Table
         from analysis.privacy import OTHER
 
         f = self.frame
@@ -841,8 +849,7 @@ class _TimesTable:
             df[col] = f[col].to_numpy()
         kinds = {"customers": "count", "first_share": "pct", "days_to_first_median": "days",
                  "second_share": "pct", "days_to_second_median": "days"}  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, kinds, headers=heads)
+        return _table(df, kinds, lang)
 
 
 @dataclass(frozen=True)

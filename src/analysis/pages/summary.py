@@ -60,8 +60,11 @@ _LINKS = {
     "overdue": ("followup.html", "followup.overdue"),
     "workload": ("followup.html", "followup.workload"),
 }
-#: Rows of the overdue follow-up list the summary repeats (the follow-up page has more).
+#: Rows of the overdue follow-up list the summary repeats (the follow-up page has more),
+#: and the columns of it and of the owners' workload the summary shows.
 OVERDUE_SHOWN = 10
+OVERDUE_COLUMNS = ("pseudonym", "owner", "group", "overdue_days", "channel", "value_at_risk")
+WORKLOAD_COLUMNS = ("owner", "customers", "overdue", "overdue_share", "value_at_risk")
 
 
 def _anchor(section: str) -> str:
@@ -497,6 +500,7 @@ class Actions(Section):
     def _followup_blocks(self) -> Iterator:
         """The overdue follow-ups and the owners' workload (the follow-up page's numbers)."""
         from analysis.followup.cadence import UNASSIGNED
+        from analysis.pages.followup import _OverdueTable, _WorkloadTable
 
         d = self.followup
         if d is None:
@@ -508,12 +512,12 @@ class Actions(Section):
                     "v": float(od["value_at_risk"].fillna(0).sum())},
                    {"v": "money"})  # fmt: skip
         if len(od):
-            yield _OverdueTable(od.head(OVERDUE_SHOWN))
+            yield _OverdueTable(od.head(OVERDUE_SHOWN), OVERDUE_COLUMNS)
         yield _Link("overdue")
         owners = d.workload[d.workload.index != UNASSIGNED]
         if len(owners):
             yield Text("summary.actions.workload", {"k": len(owners)})
-            yield _WorkloadTable(d.workload)
+            yield _WorkloadTable(d.workload, WORKLOAD_COLUMNS)
             yield _Link("workload")
 
 
@@ -574,49 +578,6 @@ class _Link:
         page, section = _LINKS[self.kind]
         href = html.escape(f"{page}#{_anchor(section)}")
         return _Raw(f'<p><a href="{href}">→ {html.escape(t(f"{section}.title", lang))}</a></p>')
-
-
-@dataclass(frozen=True)
-class _OverdueTable:
-    frame: pd.DataFrame
-
-    def render(self, lang: str) -> Table:
-        from analysis.i18n import t
-        from analysis.pages.followup import _channel, _owner
-
-        f = self.frame
-        df = pd.DataFrame({
-            "pseudonym": f["pseudonym"].to_numpy(),
-            "owner": [_owner(o, lang) for o in f["account_owner"]],
-            "group": [t(f"followup.group.{g}", lang) for g in f["cadence_group"]],
-            "overdue_days": f["overdue_days"].to_numpy(),
-            "channel": [_channel(c, lang) for c in f["channel"]],
-            "value_at_risk": f["value_at_risk"].to_numpy(),
-        })  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        return Table(df, {"overdue_days": "days", "value_at_risk": "money"}, headers=heads)
-
-
-@dataclass(frozen=True)
-class _WorkloadTable:
-    frame: pd.DataFrame
-
-    def render(self, lang: str) -> Table:
-        from analysis.i18n import t
-        from analysis.pages.followup import _owner
-
-        f = self.frame
-        df = pd.DataFrame({
-            "owner": [_owner(o, lang) for o in f.index],
-            "customers": f["customers"].to_numpy(),
-            "overdue": f["overdue"].to_numpy(),
-            "overdue_share": f["overdue_share"].to_numpy(),
-            "value_at_risk": f["value_at_risk"].to_numpy(),
-        })  # fmt: skip
-        heads = {c: t(f"followup.col.{c}", lang) for c in df.columns}
-        kinds = {"customers": "count", "overdue": "count", "overdue_share": "pct",
-                 "value_at_risk": "money"}  # fmt: skip
-        return Table(df, kinds, headers=heads)
 
 
 def _followup_list(ctx: RunContext) -> pd.DataFrame | None:
