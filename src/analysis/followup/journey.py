@@ -91,7 +91,15 @@ def _to_date(day: int) -> dt.date:
 
 
 def _dates(days: pd.Series) -> pd.Series:
-    return pd.to_datetime(pd.to_numeric(days, errors="coerce"), unit="D")
+    """Epoch days to datetimes, missing as NaT. Whole days go through integers: pandas'
+    float path rounds unset slots behind the NaNs and trips a global ``np.seterr`` set to
+    raise (seen once on a fresh machine, from another library)."""
+    d = pd.to_numeric(days, errors="coerce")
+    out = pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]", name=days.name)
+    ok = d.notna()
+    if ok.any():
+        out[ok] = _EPOCH + pd.to_timedelta(d[ok].astype("int64"), unit="D")
+    return out
 
 
 def _table(table, name: str, cols: Sequence[str]) -> ir.Table:
