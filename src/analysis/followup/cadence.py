@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from analysis.followup.contact_effect import _epoch_day
 from analysis.schema import CUSTOMER_ID, DATE, KIND
 
 __all__ = [
@@ -42,10 +43,6 @@ HISTORY_COLUMNS = [
     "contacts_quarter",
     "contacts_year",
 ]
-
-
-def _epoch_day(value) -> int:
-    return int((pd.Timestamp(pd.Timestamp(value).date()) - pd.Timestamp("1970-01-01")).days)
 
 
 def _known(interactions: ir.Table, end: int) -> ir.Table:

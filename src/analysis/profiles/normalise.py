@@ -18,6 +18,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from analysis.schema import CUSTOMERS
+
 __all__ = [
     "completeness",
     "load_city_table",
@@ -27,18 +29,7 @@ __all__ = [
     "standardise_city",
 ]
 
-PROFILE_FIELDS = (
-    "name",
-    "phone",
-    "email",
-    "customer_type",
-    "signup_date",
-    "region",
-    "city",
-    "industry",
-    "channel",
-    "account_owner",
-)
+PROFILE_FIELDS = CUSTOMERS.optional  # the data contract's customer fields
 
 
 def _as_text(s: pd.Series) -> pd.Series:
